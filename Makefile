@@ -1,0 +1,24 @@
+# Concierge — the two commands a newcomer needs, and a few more.
+.PHONY: run test build stop-postgres clean help
+
+help:
+	@echo "make run    build and start everything on this machine (PostgreSQL, development broker, five services)"
+	@echo "make test   run the whole test suite, starting what it needs"
+	@echo "make build  build everything"
+	@echo "make clean  remove build products and the local state in .concierge/ (stops PostgreSQL first)"
+
+run:
+	@bash deploy/local/run.sh
+
+test:
+	@bash deploy/local/test.sh
+
+build:
+	@bash deploy/local/deps.sh
+	swift build
+
+stop-postgres:
+	@bash deploy/local/postgres.sh stop
+
+clean: stop-postgres
+	rm -rf .build .concierge

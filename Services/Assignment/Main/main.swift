@@ -1,0 +1,4 @@
+import Assignment
+import ServiceKit
+
+await ServiceMain.run(AssignmentService.self)

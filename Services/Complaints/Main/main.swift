@@ -1,0 +1,4 @@
+import Complaints
+import ServiceKit
+
+await ServiceMain.run(ComplaintsService.self)

@@ -1,0 +1,4 @@
+import Engagement
+import ServiceKit
+
+await ServiceMain.run(EngagementService.self)

@@ -1,0 +1,145 @@
+import Events
+import Foundation
+import Hummingbird
+import PostgresNIO
+import ServiceKit
+
+extension EngagementService {
+    public func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/managers/:staffId/agenda") { request, requestContext in
+            let staffID = try requestContext.parameters.require("staffId")
+            let date = try request.uri.queryParameters.get("date").map { raw -> BusinessDate in
+                guard let date = BusinessDate(String(raw)) else {
+                    throw APIError.badRequest("date must be YYYY-MM-DD, got \(raw)", error: "invalid_parameter")
+                }
+                return date
+            } ?? context.calendar.businessDate(of: context.calendar.now())
+            return try await self.agenda(staffID: staffID, date: date)
+        }
+        router.get("/customers/:customerId/tasks") { _, requestContext in
+            try await self.customerTasks(try requestContext.parameters.require("customerId"))
+        }
+        router.post("/tasks/:taskId/complete") { request, requestContext in
+            let rawID = try requestContext.parameters.require("taskId")
+            guard let taskID = UUID(uuidString: rawID) else { throw APIError.notFound("no task \(rawID)") }
+            let body = try await request.decode(as: CompleteTaskRequest.self, context: requestContext)
+            return try await self.complete(taskID: taskID, outcome: body.outcome)
+        }
+    }
+
+    struct TaskView: ResponseCodable {
+        var taskId: String
+        var customerId: String?
+        var managerId: String
+        var kind: String
+        var title: String
+        var status: String
+        var dueAt: Timestamp
+        var ruleId: String
+        var visitId: String?
+        var referralId: String?
+        var completedAt: Timestamp?
+        var outcome: String?
+        var overdue: Bool
+    }
+
+    /// `GET /managers/{staffId}/agenda?date=`: the tasks due that day, earliest first.
+    struct AgendaView: ResponseCodable {
+        var staffId: String
+        var date: BusinessDate
+        var tasks: [TaskView]
+    }
+
+    struct CustomerTasksView: ResponseCodable {
+        var customerId: String
+        var open: [TaskView]
+        var done: [TaskView]
+    }
+
+    struct CompleteTaskRequest: Decodable {
+        var outcome: String?
+    }
+
+    func agenda(staffID: String, date: BusinessDate) async throws -> AgendaView {
+        let tasks = try await loadTasks(
+            """
+            SELECT \(unescaped: Self.taskColumns) FROM tasks
+            WHERE manager_id = \(staffID) AND due_date = \(date.description)::date AND status <> 'cancelled'
+            ORDER BY due_at, kind, task_id
+            """)
+        return AgendaView(staffId: staffID, date: date, tasks: tasks)
+    }
+
+    func customerTasks(_ customerID: String) async throws -> CustomerTasksView {
+        let tasks = try await loadTasks(
+            """
+            SELECT \(unescaped: Self.taskColumns) FROM tasks
+            WHERE customer_id = \(customerID) AND status <> 'cancelled'
+            ORDER BY due_at, kind, task_id
+            """)
+        return CustomerTasksView(
+            customerId: customerID, open: tasks.filter { $0.status == "open" }, done: tasks.filter { $0.status == "done" })
+    }
+
+    /// `POST /tasks/{taskId}/complete`: marks an open task done and announces `task-completed`.
+    func complete(taskID: UUID, outcome: String?) async throws -> TaskView {
+        try await context.withOutboxTransaction { connection, outbox in
+            let now = context.calendar.now()
+            let rows = try await connection.query(
+                """
+                UPDATE tasks SET status = 'done', completed_at = \(now.date), outcome = \(outcome)
+                WHERE task_id = \(taskID) AND status = 'open'
+                RETURNING customer_id, manager_id, kind, due_at
+                """,
+                logger: context.logger
+            ).collect()
+            guard let row = rows.first else {
+                let exists = try await connection.query(
+                    "SELECT status FROM tasks WHERE task_id = \(taskID)", logger: context.logger
+                ).collect()
+                guard let status = try exists.first?.decode(String.self) else {
+                    throw APIError.notFound("no task \(taskID.uuidString.lowercased())")
+                }
+                throw APIError.conflict("task is \(status), not open")
+            }
+            let (customerID, managerID, kind, dueAt) = try row.decode((String?, String, String, Date).self)
+            try outbox.emit(
+                TaskCompleted.V1(
+                    taskId: taskID.uuidString.lowercased(), customerId: customerID, managerId: managerID,
+                    kind: TaskKind(rawValue: kind) ?? .followUp, completedAt: now, outcome: outcome,
+                    onTime: now.date <= dueAt),
+                time: now, subject: customerID.map { "customer/\($0)" })
+            let tasks = try await loadTasks(
+                "SELECT \(unescaped: Self.taskColumns) FROM tasks WHERE task_id = \(taskID)", on: connection)
+            return tasks[0]
+        }
+    }
+
+    static let taskColumns = """
+        task_id, customer_id, manager_id, kind, title, status, due_at, rule_id, visit_id, referral_id, completed_at,
+        outcome
+        """
+
+    private func loadTasks(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [TaskView] {
+        let rows =
+            if let connection {
+                try await connection.query(query, logger: context.logger)
+            } else {
+                try await context.postgres.query(query, logger: context.logger)
+            }
+        let now = context.calendar.now()
+        var tasks: [TaskView] = []
+        for try await row in rows {
+            let (id, customer, manager, kind, title, status, due, rule, visit, referral, completed, outcome) =
+                try row.decode(
+                    (UUID, String?, String, String, String, String, Date, String, String?, String?, Date?, String?).self)
+            tasks.append(
+                TaskView(
+                    taskId: id.uuidString.lowercased(), customerId: customer, managerId: manager, kind: kind,
+                    title: title, status: status, dueAt: context.calendar.localized(due), ruleId: rule,
+                    visitId: visit, referralId: referral, completedAt: completed.map(context.calendar.localized),
+                    outcome: outcome, overdue: status == "open" && due < now.date))
+        }
+        return tasks
+    }
+}

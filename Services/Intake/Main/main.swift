@@ -1,0 +1,4 @@
+import Intake
+import ServiceKit
+
+await ServiceMain.run(IntakeService.self)

@@ -1,0 +1,184 @@
+import Events
+import Foundation
+import Hummingbird
+import PostgresNIO
+import ServiceKit
+
+extension IntakeService {
+    public func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/visits/:visitId") { _, requestContext in
+            let visitID = try requestContext.parameters.require("visitId")
+            guard let visit = try await self.visit(visitID) else {
+                throw APIError.notFound("no visit \(visitID)")
+            }
+            return visit
+        }
+        router.get("/customers/:customerId/profile") { _, requestContext in
+            let customerID = try requestContext.parameters.require("customerId")
+            guard let profile = try await self.profile(customerID) else {
+                throw APIError.notFound("no profile for customer \(customerID) yet")
+            }
+            return profile
+        }
+        router.get("/branches/:branchId/queue") { _, requestContext in
+            try await self.queue(branchID: try requestContext.parameters.require("branchId"))
+        }
+    }
+
+    /// `GET /visits/{visitId}`: the visit, where it was routed and why, the identification and the referral.
+    struct VisitView: ResponseCodable {
+        struct Routing: Codable {
+            var zone: String
+            var priority: Bool
+            var reason: String
+        }
+        struct IdentificationView: Codable {
+            var classification: String
+            var tier: String?
+            var basis: String?
+            var reasons: [String]
+        }
+        struct Referral: Codable {
+            var referralId: String
+            var status: String
+            var requestedAt: Timestamp
+            var managerId: String?
+            var coveringFor: String?
+            var routedAt: Timestamp?
+        }
+        var visitId: String
+        var branchId: String
+        var customerId: String?
+        var purpose: String
+        var arrivedAt: Timestamp
+        var businessDate: String
+        var status: String
+        var routing: Routing
+        var identification: IdentificationView
+        var referral: Referral?
+        var servedBy: String?
+        var servedAt: Timestamp?
+        var leftAt: Timestamp?
+        var outcome: String?
+    }
+
+    func visit(_ visitID: String) async throws -> VisitView? {
+        let rows = try await context.postgres.query(
+            """
+            SELECT visit_id, branch_id, customer_id, purpose, arrived_at, business_date::text, status, zone, priority,
+                routing_reason, classification, tier, basis, reasons, referral_id, referral_requested_at,
+                referral_manager_id, referral_covering_for, referral_routed_at, served_by, served_at, left_at, outcome
+            FROM visits WHERE visit_id = \(visitID)
+            """,
+            logger: context.logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let columns = row.makeRandomAccess()
+        let local = { (date: Date?) in date.map { self.context.calendar.localized($0) } }
+        let status = try columns["status"].decode(String.self)
+        var referral: VisitView.Referral?
+        if let referralID = try columns["referral_id"].decode(UUID?.self) {
+            referral = .init(
+                referralId: referralID.uuidString.lowercased(),
+                status: status == "referral_requested" ? "waiting_for_manager" : status == "referral_routed" ? "routed" : status,
+                requestedAt: local(try columns["referral_requested_at"].decode(Date?.self))!,
+                managerId: try columns["referral_manager_id"].decode(String?.self),
+                coveringFor: try columns["referral_covering_for"].decode(String?.self),
+                routedAt: local(try columns["referral_routed_at"].decode(Date?.self)))
+        }
+        return VisitView(
+            visitId: try columns["visit_id"].decode(String.self),
+            branchId: try columns["branch_id"].decode(String.self),
+            customerId: try columns["customer_id"].decode(String?.self),
+            purpose: try columns["purpose"].decode(String.self),
+            arrivedAt: local(try columns["arrived_at"].decode(Date.self))!,
+            businessDate: try columns["business_date"].decode(String.self),
+            status: status,
+            routing: .init(
+                zone: try columns["zone"].decode(String.self), priority: try columns["priority"].decode(Bool.self),
+                reason: try columns["routing_reason"].decode(String.self)),
+            identification: .init(
+                classification: try columns["classification"].decode(String.self),
+                tier: try columns["tier"].decode(String?.self), basis: try columns["basis"].decode(String?.self),
+                reasons: try columns["reasons"].decode([String].self)),
+            referral: referral,
+            servedBy: try columns["served_by"].decode(String?.self),
+            servedAt: local(try columns["served_at"].decode(Date?.self)),
+            leftAt: local(try columns["left_at"].decode(Date?.self)),
+            outcome: try columns["outcome"].decode(String?.self))
+    }
+
+    /// `GET /customers/{customerId}/profile` (ours, beyond the contract): what the lobby knows of a customer and
+    /// whether they would be identified as a VIP on arrival.
+    struct ProfileView: ResponseCodable {
+        var customerId: String
+        var homeBranchId: String
+        var aumDailyAvg: Amount
+        var asOf: String
+        var isVIP: Bool
+        var tier: Tier?
+    }
+
+    func profile(_ customerID: String) async throws -> ProfileView? {
+        let rows = try await context.postgres.query(
+            """
+            SELECT home_branch_id, aum_daily_avg::text, as_of::text, segment_override FROM customer_profiles
+            WHERE customer_id = \(customerID)
+            """,
+            logger: context.logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (branch, aum, asOf, override) = try row.decode((String, String, String, String?).self)
+        guard let amount = (try? Amount(parsing: aum)) else { return nil }
+        let identification = Identification.identify(
+            .init(aumDailyAvg: amount, segmentOverride: override), settings: settings)
+        return ProfileView(
+            customerId: customerID, homeBranchId: branch, aumDailyAvg: amount, asOf: asOf,
+            isVIP: identification != nil, tier: identification?.tier)
+    }
+
+    /// `GET /branches/{branchId}/queue`: VIP referrals waiting for a manager to start serving, longest wait first.
+    struct QueueView: ResponseCodable {
+        struct Entry: Codable {
+            var visitId: String
+            var referralId: String
+            var customerId: String?
+            var tier: String?
+            var zone: String
+            var status: String
+            var managerId: String?
+            var requestedAt: Timestamp
+            var waitingMinutes: Int
+        }
+        var branchId: String
+        var at: Timestamp
+        var waiting: [Entry]
+    }
+
+    func queue(branchID: String) async throws -> QueueView {
+        let now = context.calendar.now()
+        let rows = try await context.postgres.query(
+            """
+            SELECT visit_id, referral_id, customer_id, tier, zone, status, referral_manager_id, referral_requested_at
+            FROM visits
+            WHERE branch_id = \(branchID) AND status IN ('referral_requested', 'referral_routed')
+            ORDER BY referral_requested_at, visit_id
+            LIMIT 500
+            """,
+            logger: context.logger
+        )
+        var entries: [QueueView.Entry] = []
+        for try await (visitID, referralID, customerID, tier, zone, status, managerID, requestedAt) in rows.decode(
+            (String, UUID, String?, String?, String, String, String?, Date).self)
+        {
+            let requested = context.calendar.localized(requestedAt)
+            entries.append(
+                .init(
+                    visitId: visitID, referralId: referralID.uuidString.lowercased(), customerId: customerID,
+                    tier: tier, zone: zone, status: status == "referral_routed" ? "routed" : "waiting_for_manager",
+                    managerId: managerID, requestedAt: requested,
+                    waitingMinutes: max(0, Int((now.millisecondsSinceEpoch - requested.millisecondsSinceEpoch) / 60_000))))
+        }
+        return QueueView(branchId: branchID, at: now, waiting: entries)
+    }
+}

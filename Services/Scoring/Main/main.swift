@@ -1,0 +1,4 @@
+import Scoring
+import ServiceKit
+
+await ServiceMain.run(ScoringService.self)

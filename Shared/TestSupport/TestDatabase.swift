@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// A throw-away schema in the test PostgreSQL, with a running client whose `search_path` is that schema.
+public enum TestDatabase {
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String {
+            "no test database: run the tests with `make test` (it starts PostgreSQL and sets CONCIERGE_TEST_DATABASE_URL)"
+        }
+    }
+
+    /// Settings for a fresh schema named `<prefix>_<random>`.
+    public static func settings(prefix: String) throws -> DatabaseSettings {
+        guard let url = TestEnvironment.databaseURL else { throw Unavailable() }
+        var settings = try DatabaseSettings(url: url, schema: TestEnvironment.uniqueName(prefix))
+        settings.maximumConnections = 8
+        return settings
+    }
+
+    /// Runs `body` with a client on a new schema (migrated with `migrations` when given), then drops the schema.
+    public static func withSchema<Result: Sendable>(
+        prefix: String, migrations: [Migration]? = nil,
+        _ body: @Sendable (PostgresClient, DatabaseSettings) async throws -> Result
+    ) async throws -> Result {
+        let settings = try settings(prefix: prefix)
+        let logger = Logger(label: "test.database")
+        let client = PostgresClient(configuration: try settings.makeClientConfiguration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                if let migrations {
+                    try await MigrationRunner(client: client, schema: settings.schema, logger: logger)
+                        .applyWithKit(migrations)
+                }
+                let result = try await body(client, settings)
+                _ = try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: settings.schema) CASCADE")
+                return result
+            } catch {
+                _ = try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: settings.schema) CASCADE")
+                throw error
+            }
+        }
+    }
+}

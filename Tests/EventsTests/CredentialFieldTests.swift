@@ -1,0 +1,78 @@
+import Events
+import Foundation
+import Testing
+
+// MARK: - CredentialFieldTests
+
+@Suite("D-10/H-07 credential fields are never accepted")
+struct CredentialFieldTests {
+    @Test(
+        "H-07 forbidden names, however they are spelled",
+        arguments: [
+            "password", "Password", "PASSWD", "pwd", "pin", "PIN", "pinCode", "pin_code", "card-pin", "ATM PIN",
+            "atmPin", "cvv", "CVV2", "cvc", "cvc2", "cvn", "card_verification_value", "securityCode",
+            "certificate", "eBankingCertificate", "e-certificate", "usbKey", "private_key", "otp", "OTP", "smsCode",
+            "loginPassword", "password_hash", "newPasswd", "tradingPin", "trading_pin", "loginPIN", "ATMPin",
+            "pinBlock", "encryptedPinBlock", "cardCvv", "ebankCertificate",
+        ])
+    func forbidden(name: String) {
+        #expect(CredentialFields.isForbidden(name))
+    }
+
+    @Test(
+        "names that merely contain the letters are allowed",
+        arguments: [
+            "shipping", "mapping", "spinner", "hairpin", "pinned", "isPinned", "spin", "opinion", "opinionBook",
+            "pinyin", "visitId", "caseRef", "topping", "TRADINGPIN", "passage", "certified", "cvvCheckedAt",
+            "otpSentAt", "postcode", "keyId",
+        ])
+    func allowed(name: String) {
+        #expect(!CredentialFields.isForbidden(name))
+    }
+
+    @Test("H-07 a PIN field anywhere in data is rejected, even inside arrays")
+    func nested() throws {
+        let bytes = try Message.visitArrived {
+            $0["extras"] = ["cards": [["last4": "8000"], ["number": "6222", "tradingPin": "123456"]]]
+        }
+        let error = decodingError(bytes)
+        #expect(error?.code == .forbiddenField)
+        #expect(error?.path == "data.extras.cards[1].tradingPin")
+        #expect(error?.reason.contains("123456") == false)
+    }
+
+    @Test("H-07 a credential in the envelope is rejected")
+    func envelope() throws {
+        let error = decodingError(try Message.event(data: Message.visitArrivedData(), envelope: ["password": "x"]))
+        #expect(error?.code == .forbiddenField)
+        #expect(error?.path == "password")
+    }
+
+    @Test("H-07 credentials are found before anything else is checked")
+    func beforeEnvelope() {
+        let error = decodingError(Array(#"{"type":"bank.unknown.v9","data":{"otp":"424242"}}"#.utf8))
+        #expect(error?.code == .forbiddenField)
+        #expect(error?.eventType == "bank.unknown.v9")
+    }
+
+    @Test("H-07 an escaped key is unescaped before it is checked")
+    func escapedKey() throws {
+        var text = String(decoding: try Message.visitArrived(), as: UTF8.self)
+        text.removeLast()  // the closing brace of the envelope
+        text += #","p\u0049N":"1234"}"#
+        let error = decodingError(Array(text.utf8))
+        #expect(error?.code == .forbiddenField)
+        #expect(error?.path == "pIN")
+    }
+
+    @Test("H-07 the redacted message keeps everything but the credential's value")
+    func redaction() throws {
+        let bytes = try Message.visitArrived { $0["cardPin"] = "864209" }
+        let redacted = try #require(EventCatalog.redactingCredentials(bytes))
+        let text = String(decoding: redacted, as: UTF8.self)
+        #expect(!text.contains("864209"))
+        #expect(text.contains(#""cardPin":"<redacted>""#))
+        #expect(text.contains(#""visitId":"V20261123-SH001-0042""#))
+        #expect(EventCatalog.redactingCredentials(Array("{".utf8)) == nil)
+    }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# `make run`: build, start PostgreSQL and the development broker (unless DATABASE_URL / KAFKA_BROKERS are set),
+# start the five services as separate processes, write .concierge/dev.env, and stop everything on Ctrl-C.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state="$root/.concierge"
+logs="$state/logs"
+mkdir -p "$logs"
+cd "$root"
+
+bash deploy/local/deps.sh
+echo "concierge: building (first build takes several minutes)…"
+swift build ${CONCIERGE_BUILD_FLAGS:-} 2>&1 | grep -E 'error|warning: .*(Shared|Services)/|Compiling|Build' | tail -n 20
+bin=$(swift build ${CONCIERGE_BUILD_FLAGS:-} --show-bin-path)
+
+pids=()
+started_postgres=false
+stop_all() {
+    trap - INT TERM EXIT
+    echo
+    echo "concierge: stopping…"
+    # Services first (they finish their batch, commit offsets and flush), then the broker, then PostgreSQL.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if $started_postgres; then bash deploy/local/postgres.sh stop || true; fi
+    echo "concierge: stopped"
+}
+trap stop_all INT TERM EXIT
+
+user_database_url="${DATABASE_URL:-}"
+if [ -z "$user_database_url" ]; then
+    bash deploy/local/postgres.sh start
+    started_postgres=true
+    set -a
+    . "$state/postgres.env"
+    set +a
+fi
+
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+    rm -f "$state/broker.addr"
+    "$bin/concierge" dev-broker --brokers 3 --partitions "${KAFKA_TOPIC_PARTITIONS:-6}" \
+        --address-file "$state/broker.addr" >"$logs/broker.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do [ -s "$state/broker.addr" ] && break; sleep 0.1; done
+    [ -s "$state/broker.addr" ] || { echo "concierge: the development broker did not start; see $logs/broker.log" >&2; exit 1; }
+    export KAFKA_BROKERS=$(cat "$state/broker.addr")
+    # The mock broker answers a fetch only when fetch.wait.max.ms expires (practice notes §4.3): keep it short.
+    # Short group timeouts make a restarted service rejoin quickly.
+    export KAFKA_CONSUMER_FETCH_WAIT_MAX_MS="${KAFKA_CONSUMER_FETCH_WAIT_MAX_MS:-10}"
+    export KAFKA_CONSUMER_SESSION_TIMEOUT_MS="${KAFKA_CONSUMER_SESSION_TIMEOUT_MS:-6000}"
+    export KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS="${KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS:-500}"
+fi
+
+declare -A ports=([intake]=8081 [assignment]=8082 [engagement]=8083 [complaints]=8084 [scoring]=8085)
+for service in intake assignment engagement complaints scoring; do
+    HTTP_PORT="${ports[$service]}" HTTP_HOST=127.0.0.1 "$bin/$service" >"$logs/$service.log" 2>&1 &
+    pids+=($!)
+done
+
+{
+    echo "# Written by make run. Load with: set -a; . .concierge/dev.env; set +a"
+    echo "KAFKA_BROKERS=$KAFKA_BROKERS"
+    echo "DATABASE_URL=${user_database_url:-$DATABASE_URL}"
+    for service in intake assignment engagement complaints scoring; do
+        echo "${service^^}_URL=http://127.0.0.1:${ports[$service]}"
+    done
+} >"$state/dev.env"
+chmod 600 "$state/dev.env"
+
+echo "concierge: waiting for the services to be ready…"
+for service in intake assignment engagement complaints scoring; do
+    for _ in $(seq 1 240); do
+        curl -fsS "http://127.0.0.1:${ports[$service]}/health/ready" >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+    curl -fsS "http://127.0.0.1:${ports[$service]}/health/ready" >/dev/null 2>&1 \
+        || echo "concierge: $service is not ready yet; see $logs/$service.log" >&2
+done
+
+cat <<BANNER
+
+  Concierge is running.
+    Kafka brokers   $KAFKA_BROKERS  $([ -s "$state/broker.addr" ] && echo "(development broker: in memory)")
+    PostgreSQL      $(echo "${user_database_url:-$DATABASE_URL}" | sed -E 's#(://[^:]+):[^@]*@#\1:***@#')
+    intake          http://127.0.0.1:8081      assignment  http://127.0.0.1:8082
+    engagement      http://127.0.0.1:8083      complaints  http://127.0.0.1:8084
+    scoring         http://127.0.0.1:8085
+    settings        .concierge/dev.env         logs        .concierge/logs/
+
+  Try it (another terminal):
+    set -a; . .concierge/dev.env; set +a
+    $bin/concierge seed demo
+    curl -s \$ENGAGEMENT_URL/managers/WM00101/agenda
+
+  Ctrl-C stops everything.
+BANNER
+
+# Exit (and stop the rest) if any process dies.
+wait -n "${pids[@]}" || true
+echo "concierge: a process exited; see $logs/" >&2
