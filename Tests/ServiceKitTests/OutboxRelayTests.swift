@@ -115,7 +115,7 @@ struct OutboxRelayTests {
             }
             let records = try await TestKafka.read(topic, configuration: kafka, timeout: .seconds(20)) { $0.count >= 50 }
             // Give a second relay the chance to publish anything twice.
-            let more = try await TestKafka.read(topic, configuration: kafka, timeout: .seconds(2)) { $0.count > 50 }
+            let more = try await TestKafka.read(topic, configuration: kafka, timeout: .seconds(8)) { $0.count > 50 }
             #expect(records.count == 50)
             #expect(more.count == 50)
             #expect(Set(records.map(\.value)).count == 50)

@@ -60,7 +60,7 @@ public final class EventConsumerLoop: Sendable {
         do {
             try await consumer.commit()
         } catch {
-            logger.notice("final offset commit failed; the group will redeliver", metadata: ["error": "\(error)"])
+            logger.notice("final offset commit failed; the group will redeliver", metadata: ["error": "\(FailureKind.summary(error))"])
         }
         await consumer.close()
     }
@@ -106,7 +106,8 @@ public final class EventConsumerLoop: Sendable {
             event = try EventCatalog.decode(record.value)
         } catch let error {
             return await deadLetter(
-                record, reason: error.reason, category: "invalid", eventID: error.eventID, eventType: error.eventType)
+                record, reason: error.reason, category: error.containsCredentials ? "credentials" : "invalid",
+                eventID: error.eventID, eventType: error.eventType, redactCredentials: error.containsCredentials)
         }
         guard EventCatalog.eventTypes(onTopic: record.topic).contains(event.type) else {
             return await deadLetter(
@@ -144,16 +145,16 @@ public final class EventConsumerLoop: Sendable {
                     return await deadLetter(
                         record, reason: reason, category: "rejected", eventID: event.id, eventType: event.type)
                 case .transient:
-                    logger.warning("database unavailable; retrying", metadata: ["error": "\(error)"])
+                    logger.warning("database unavailable; retrying", metadata: ["error": "\(FailureKind.summary(error))"])
                 case .permanent:
                     attempts += 1
                     if attempts >= settings.maxAttempts {
-                        logger.error("handler failed; dead-lettering", metadata: ["error": "\(error)"])
+                        logger.error("handler failed; dead-lettering", metadata: ["error": "\(FailureKind.summary(error))"])
                         return await deadLetter(
                             record, reason: "handler failed after \(attempts) attempts: \(FailureKind.summary(error))",
                             category: "handler_failed", eventID: event.id, eventType: event.type)
                     }
-                    logger.warning("handler failed; retrying", metadata: ["error": "\(error)", "attempt": "\(attempts)"])
+                    logger.warning("handler failed; retrying", metadata: ["error": "\(FailureKind.summary(error))", "attempt": "\(attempts)"])
                 }
                 metrics.handlerRetried(topic: record.topic)
                 if Task.isShuttingDownGracefully || Task.isCancelled { return false }
@@ -163,31 +164,24 @@ public final class EventConsumerLoop: Sendable {
     }
 
     private func runHandler(_ event: IncomingEvent, record: KafkaRecord, logger: Logger) async throws -> Outcome {
-        try await client.withTransaction(logger: logger) { connection in
-            guard
-                try await Inbox.claim(
-                    eventID: event.id, eventType: event.type, record: record, outcome: .processed, on: connection,
-                    logger: logger)
-            else { return .duplicate }
-            let outbox = EventOutbox(
-                source: "concierge/\(settings.serviceName)", causationID: event.id,
-                correlationID: event.correlationID ?? event.id, calendar: calendar)
-            let context = HandlerContext(
-                connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: record.topic,
-                partition: record.partition, offset: record.offset)
-            try await handler.handle(event, context: context)
-            try await outbox.flush(on: connection, logger: logger)
-            return .processed
-        }
+        let handled = try await HandlerTransaction.run(
+            event, handler: handler, client: client, serviceName: settings.serviceName, calendar: calendar,
+            source: .init(topic: record.topic, partition: record.partition, offset: record.offset), logger: logger)
+        return handled ? .processed : .duplicate
     }
 
     // MARK: - Dead letters
 
     /// Records the record as dead-lettered (once) and publishes a `concierge.deadletter.v1` through the outbox.
     /// Retries while the database is unavailable; returns `false` only when stopping.
+    ///
+    /// A message carrying a credential field (PIN, password…) is dead-lettered with those values replaced, so the
+    /// dead-letter topic never holds them (rulebook D-10, H-07).
     func deadLetter(
-        _ record: KafkaRecord, reason: String, category: String, eventID: String?, eventType: String?
+        _ record: KafkaRecord, reason: String, category: String, eventID: String?, eventType: String?,
+        redactCredentials: Bool = false
     ) async -> Bool {
+        let value = redactCredentials ? (EventCatalog.redactingCredentials(record.value) ?? []) : record.value
         let inboxID = eventID ?? "kafka:\(record.topic):\(record.partition):\(record.offset)"
         var backoff = Backoff()
         while true {
@@ -195,7 +189,9 @@ public final class EventConsumerLoop: Sendable {
                 let written = try await client.withTransaction(logger: logger) { connection in
                     guard
                         try await Inbox.claim(
-                            eventID: inboxID, eventType: eventType, record: record, outcome: .deadLettered,
+                            eventID: inboxID, eventType: eventType,
+                            record: RecordSource(topic: record.topic, partition: record.partition, offset: record.offset),
+                            outcome: .deadLettered,
                             on: connection, logger: logger)
                     else { return false }
                     let outbox = EventOutbox(
@@ -208,7 +204,7 @@ public final class EventConsumerLoop: Sendable {
                             partition: record.partition,
                             offset: record.offset,
                             key: record.key.map { String(decoding: $0, as: UTF8.self) },
-                            valueBase64: Data(record.value).base64EncodedString(),
+                            valueBase64: Data(value).base64EncodedString(),
                             error: reason,
                             service: settings.serviceName,
                             at: now,
@@ -232,7 +228,7 @@ public final class EventConsumerLoop: Sendable {
                 }
                 return true
             } catch {
-                logger.warning("cannot record dead letter yet; retrying", metadata: ["error": "\(error)"])
+                logger.warning("cannot record dead letter yet; retrying", metadata: ["error": "\(FailureKind.summary(error))"])
                 if Task.isShuttingDownGracefully || Task.isCancelled { return false }
                 try? await Task.sleep(for: backoff.next())
             }

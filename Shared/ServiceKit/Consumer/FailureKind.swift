@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// How the consumer treats a failed handler run.
-enum FailureKind: Equatable {
+public enum FailureKind: Equatable, Sendable {
     /// The database or the connection is unavailable, or the transaction lost a race: retry without limit.
     case transient
     /// Something else went wrong: retry a few times, then dead-letter.
@@ -9,7 +9,7 @@ enum FailureKind: Equatable {
     /// The handler refused the event: dead-letter at once.
     case rejected(String)
 
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let rejection as EventRejection:
             self = .rejected(rejection.reason)
@@ -45,7 +45,7 @@ enum FailureKind: Equatable {
 
     /// A short description for a dead letter: the SQLSTATE and message for database errors, without query text or
     /// bind values (they may carry customer data).
-    static func summary(_ error: any Error) -> String {
+    public static func summary(_ error: any Error) -> String {
         switch error {
         case let transaction as PostgresTransactionError:
             return transaction.closureError.map(summary) ?? "transaction failed"

@@ -1,5 +1,4 @@
 import Logging
-import Messaging
 import PostgresNIO
 
 /// The inbox: one row per consumed event id, written in the handler's transaction.
@@ -8,7 +7,7 @@ enum Inbox {
 
     /// Claims `eventID`; `false` means it was handled before (a redelivery or a duplicate) and nothing must change.
     static func claim(
-        eventID: String, eventType: String?, record: KafkaRecord, outcome: Outcome, on connection: PostgresConnection,
+        eventID: String, eventType: String?, record: RecordSource, outcome: Outcome, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
         let rows = try await connection.query(

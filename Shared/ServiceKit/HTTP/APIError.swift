@@ -66,7 +66,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError.jsonResponse(
                 status: error.status, error: "request_failed", detail: error.status.reasonPhrase)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            context.logger.error("request failed", metadata: ["error": "\(FailureKind.summary(error))"])
             return APIError.jsonResponse(
                 status: .internalServerError, error: "internal_error",
                 detail: "the service could not complete the request; see its log")

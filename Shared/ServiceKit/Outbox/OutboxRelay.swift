@@ -58,7 +58,7 @@ public final class OutboxRelay: Sendable {
                 if stopRequested.isSet { return }
             } catch {
                 if stopRequested.isSet || Task.isCancelled { return }
-                logger.warning("outbox relay lost its connection; retrying", metadata: ["error": "\(error)"])
+                logger.warning("outbox relay lost its connection; retrying", metadata: ["error": "\(FailureKind.summary(error))"])
             }
             await wake.wait(timeout: backoff.next())
         }

@@ -32,7 +32,7 @@ public enum ServiceMain {
             logger.info("stopped")
             exit(0)
         } catch {
-            logger.critical("service failed", metadata: ["error": "\(error)"])
+            logger.critical("service failed", metadata: ["error": "\(FailureKind.summary(error))"])
             exit(1)
         }
     }

@@ -90,7 +90,7 @@ final class ServiceRuntime: Service {
                 guard FailureKind(error) == .transient else { throw error }
                 logger.warning(
                     "database not reachable yet; retrying migrations",
-                    metadata: ["error": "\(error)", "db.url": "\(configuration.database.redactedURL)"])
+                    metadata: ["error": "\(FailureKind.summary(error))", "db.url": "\(configuration.database.redactedURL)"])
                 try? await Task.sleep(for: backoff.next())
             }
         }
@@ -107,7 +107,7 @@ final class ServiceRuntime: Service {
                     topicsToEnsure, configuration: configuration.kafka, logger: logger, timeout: .seconds(10))
                 return true
             } catch {
-                logger.warning("Kafka not reachable yet; retrying topic creation", metadata: ["error": "\(error)"])
+                logger.warning("Kafka not reachable yet; retrying topic creation", metadata: ["error": "\(FailureKind.summary(error))"])
                 try? await Task.sleep(for: backoff.next())
             }
         }
