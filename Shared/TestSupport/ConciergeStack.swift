@@ -41,14 +41,20 @@ public final class ConciergeStack: Sendable {
             (try? String(contentsOf: addressFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard let brokers = address, !brokers.isEmpty else {
+            await broker.terminate(timeout: .seconds(5))
             throw StackError(description: "the development broker did not start:\n\(broker.logTail())")
         }
         let ports = Dictionary(uniqueKeysWithValues: serviceNames.map { ($0, freeTCPPort()) })
         let stack = ConciergeStack(
             runID: runID, brokers: brokers, ports: ports, logDirectory: logDirectory, databaseURL: databaseURL,
             broker: broker)
-        for service in services { try stack.launch(service) }
-        for service in services { try await stack.waitUntilReady(service) }
+        do {
+            for service in services { try stack.launch(service) }
+            for service in services { try await stack.waitUntilReady(service) }
+        } catch {
+            await stack.stop()
+            throw error
+        }
         return stack
     }
 

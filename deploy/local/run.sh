@@ -25,6 +25,7 @@ stop_all() {
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     if $started_postgres; then bash deploy/local/postgres.sh stop || true; fi
     echo "concierge: stopped"
+    exit 0
 }
 trap stop_all INT TERM EXIT
 
