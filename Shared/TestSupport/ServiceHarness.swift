@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import ServiceKit
+import Synchronization
 
 /// Drives one service's handler against a real PostgreSQL schema exactly as its consumer would (inbox, handler,
 /// outbox in one transaction), without Kafka, and shows what it emitted.
@@ -62,16 +63,17 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
 
     /// Everything the service has emitted so far, in outbox order.
     public func allEmitted() async throws -> [IncomingEvent] {
-        try await emitted(after: 0)
+        try await emitted(after: 0).events
     }
 
+    /// What was emitted since the previous delivery (with concurrent deliveries, theirs may be included).
     private func newlyEmitted() async throws -> [IncomingEvent] {
-        let after = lastSeen.withLock { $0 }
-        let events = try await emitted(after: after)
+        let (events, highest) = try await emitted(after: lastSeen.withLock { $0 })
+        lastSeen.withLock { $0 = max($0, highest) }
         return events
     }
 
-    private func emitted(after seq: Int64) async throws -> [IncomingEvent] {
+    private func emitted(after seq: Int64) async throws -> (events: [IncomingEvent], highest: Int64) {
         var events: [IncomingEvent] = []
         var highest = seq
         for try await (rowSeq, payload) in try await client.query(
@@ -80,11 +82,6 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
             events.append(try EventCatalog.decode(Array(buffer: payload)))
             highest = max(highest, rowSeq)
         }
-        if seq > 0 || highest > lastSeen.withLock({ $0 }) {
-            lastSeen.withLock { $0 = max($0, highest) }
-        }
-        return events
+        return (events, highest)
     }
 }
-
-import Synchronization

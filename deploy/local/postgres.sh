@@ -28,7 +28,7 @@ as_postgres() {
 superuser() { if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi; }
 
 psql_admin() {
-    as_postgres "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$run" -p "$port" -U "$(superuser)" "$@"
+    PGOPTIONS="-c client_min_messages=warning" as_postgres "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$run" -p "$port" -U "$(superuser)" "$@"
 }
 
 is_running() {
