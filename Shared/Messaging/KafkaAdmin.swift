@@ -119,7 +119,7 @@ public enum KafkaAdmin {
         // CreateTopics goes to the controller. The 2.0.2 mock cluster reports controller ID 0, which is not
         // one of its brokers (IDs start at 1), so librdkafka would wait for it until the timeout; the mock
         // does not implement CreateTopics anyway. Treat "no valid controller" like "unsupported".
-        let controller = client.withHandle { rd_kafka_controllerid($0, min(max((deadline - .now).milliseconds, 0), 1000)) }
+        let controller = client.withHandle { rd_kafka_controllerid($0, min(max((deadline - .now).timeoutMilliseconds, 0), 1000)) }
         do throws(KafkaError) {
             guard snapshot.brokerIDs.contains(controller) else {
                 throw KafkaError(
@@ -198,7 +198,7 @@ public enum KafkaAdmin {
             }
             defer { rd_kafka_AdminOptions_destroy(options) }
             var errorBuffer = [CChar](repeating: 0, count: 512)
-            let milliseconds = max(timeout.milliseconds, 1)
+            let milliseconds = max(timeout.timeoutMilliseconds, 1)
             _ = rd_kafka_AdminOptions_set_request_timeout(options, milliseconds, &errorBuffer, errorBuffer.count)
             _ = rd_kafka_AdminOptions_set_operation_timeout(options, milliseconds, &errorBuffer, errorBuffer.count)
 
@@ -211,7 +211,7 @@ public enum KafkaAdmin {
                 rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, queue)
             }
             // A little beyond the request timeout, so librdkafka reports its own timeout first.
-            guard let event = rd_kafka_queue_poll(queue, milliseconds + 1000) else {
+            guard let event = rd_kafka_queue_poll(queue, Int32(clamping: Int(milliseconds) + 1000)) else {
                 throw KafkaError(code: .timedOut, reason: "CreateTopics did not answer in time", isRetriable: true)
             }
             defer { rd_kafka_event_destroy(event) }
@@ -272,7 +272,7 @@ enum RDKafkaMetadata {
             defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
 
             var metadata: UnsafePointer<rd_kafka_metadata_t>?
-            let error = rd_kafka_metadata(handle, topic == nil ? 1 : 0, topicHandle, &metadata, max(timeout.milliseconds, 1))
+            let error = rd_kafka_metadata(handle, topic == nil ? 1 : 0, topicHandle, &metadata, max(timeout.timeoutMilliseconds, 1))
             defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
                 throw KafkaError.rdKafka(error, reason: "metadata request failed")

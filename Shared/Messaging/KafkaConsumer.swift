@@ -17,7 +17,7 @@ import Synchronization
 /// while !Task.isShuttingDownGracefully {
 ///     let batch = try await consumer.poll(maxRecords: 100, timeout: .milliseconds(500))
 ///     for record in batch { try await handle(record) }   // one database transaction each (inbox + effects)
-///     consumer.storeOffsets(batch)                        // only after the transactions committed
+///     try consumer.storeOffsets(batch)                    // only after the transactions committed
 /// }
 /// await consumer.close()
 /// ```
@@ -91,6 +91,11 @@ public final class KafkaConsumer: Sendable {
         handler.state.withLock { $0.assignment }
     }
 
+    /// The offsets stored for the current assignment and not yet handed to a revocation (tests, diagnostics).
+    var storedOffsets: [KafkaTopicPartition: Int64] {
+        handler.state.withLock { $0.storedOffsets }
+    }
+
     // MARK: - Polling
 
     /// Polls one batch: waits up to `timeout` for the first record, then takes what is already fetched, up to
@@ -125,7 +130,7 @@ public final class KafkaConsumer: Sendable {
 
         return client.withHandle { handle in
             while batch.count < maxRecords {
-                let wait: Int32 = batch.isEmpty ? (deadline - ContinuousClock.now).milliseconds : 0
+                let wait: Int32 = batch.isEmpty ? (deadline - ContinuousClock.now).timeoutMilliseconds : 0
                 let message = rd_kafka_consumer_poll(handle, wait)
                 dropRevokedRecords(from: &batch)
                 guard let message else {
@@ -183,7 +188,7 @@ public final class KafkaConsumer: Sendable {
             return nil
         case RD_KAFKA_RESP_ERR__FATAL:
             let fatal = client.fatalError() ?? .rdKafka(error, isFatal: true)
-            logger.info("Kafka consumer fatal error", metadata: metadata.merging(["error": "\(fatal)"]) { $1 })
+            logger.info("Kafka consumer fatal error", error: fatal, metadata: metadata)
             return fatal
         default:
             // For error events the payload is librdkafka's error string, not record data.
@@ -306,7 +311,7 @@ public final class KafkaConsumer: Sendable {
             let list = RDKafkaTopicPartitionList(capacity: partitions.count)
             partitions.forEach { list.add($0) }
             let error = list.withListPointer { pointer in
-                client.withHandle { rd_kafka_committed($0, pointer, timeout.milliseconds) }
+                client.withHandle { rd_kafka_committed($0, pointer, timeout.timeoutMilliseconds) }
             }
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
                 return .failure(.rdKafka(error, reason: "fetching committed offsets failed"))

@@ -12,6 +12,9 @@ import Logging
 ///
 /// - Important: Experimental librdkafka API without API/ABI guarantee; this is the only type that exposes
 ///   fault injection. The fault-injection calls are quick, but they block briefly on the mock's thread.
+///
+/// `Sendable`: the `rd_kafka_mock_*` calls are thread-safe in librdkafka 2.0.2 (they either post an op to the
+/// mock cluster's own thread and wait for it, or take the cluster's lock), and the handle is thread-safe.
 public final class KafkaMockCluster: Sendable {
     private let client: RDKafkaClient
 

@@ -14,8 +14,8 @@ import ServiceLifecycle
 ///   in the group's order, so it shuts down after them): it serves the delivery reports that complete
 ///   ``send(_:)-(KafkaOutgoingRecord)``. Records sent before `run()` starts are queued and complete once it does.
 public final class KafkaProducer: Service, Sendable {
-    /// Must be declared before `tracker`-using callbacks could outlive it: the client owns the `rd_kafka_t`
-    /// whose callbacks reach `tracker` through the client's context.
+    /// Owns the `rd_kafka_t`. Its callback context holds `tracker` strongly, so `dr_msg_cb` can reach the
+    /// tracker until `rd_kafka_destroy` returns, whatever order the properties are released in.
     let client: RDKafkaClient
     private let tracker: RDKafkaDeliveryTracker
     private let logger: Logger
@@ -265,7 +265,7 @@ public final class KafkaProducer: Service, Sendable {
         return await blockingQueue.runBlocking {
             client.withHandle { handle in
                 var metadata: UnsafePointer<rd_kafka_metadata_t>?
-                let error = rd_kafka_metadata(handle, 0, nil, &metadata, timeout.milliseconds)
+                let error = rd_kafka_metadata(handle, 0, nil, &metadata, timeout.timeoutMilliseconds)
                 defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
                 return error == RD_KAFKA_RESP_ERR_NO_ERROR && (metadata?.pointee.broker_cnt ?? 0) > 0
             }
@@ -277,13 +277,4 @@ public final class KafkaProducer: Service, Sendable {
 private func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
-}
-
-extension Duration {
-    /// Whole milliseconds, clamped to `Int32` (librdkafka's timeout type).
-    var milliseconds: Int32 {
-        let (seconds, attoseconds) = components
-        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return Int32(clamping: max(total, 0))
-    }
 }

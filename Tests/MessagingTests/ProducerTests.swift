@@ -81,11 +81,42 @@ struct ProducerTests {
         }
     }
 
-    @Test func runTwiceIsRejected() async throws {
+    @Test func queueFullWaitsForDeliveryReportsAndKeepsOrder() async throws {
+        let cluster = try KafkaMockCluster(brokerCount: 3, logger: logger)
+        let topic = uniqueName("queue-full")
+        try cluster.createTopic(topic, partitions: 2, replicationFactor: 3)
+        var configuration = cluster.testConfiguration()
+        configuration.producerProperties = ["queue.buffering.max.messages": "10"]
+        let producer = try KafkaProducer(configuration: configuration, clientID: "queue-full", logger: logger)
+        let records = (0..<300).map { KafkaOutgoingRecord(topic: topic, key: bytes("same-key"), value: bytes("v\($0)")) }
+        let results = try await withRunningProducer(producer, logger: logger) { await $0.send(records) }
+        let reports = try results.map { try $0.get() }
+        #expect(reports.count == 300)
+        // One key, one partition: offsets follow input order.
+        #expect(Set(reports.map(\.partition)).count == 1)
+        #expect(reports.map(\.offset) == reports.map(\.offset).sorted())
+    }
+
+    @Test func runTwiceIsRejectedAndCancellationStopsRun() async throws {
         let cluster = try KafkaMockCluster(brokerCount: 1, logger: logger)
         let producer = try KafkaProducer(configuration: cluster.testConfiguration(), clientID: "twice", logger: logger)
-        try await withRunningProducer(producer, logger: logger) { producer in
-            await #expect(throws: KafkaError.self) { try await producer.run() }
+        await withTaskGroup(of: KafkaError?.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    do {
+                        try await producer.run()
+                        return nil
+                    } catch {
+                        return error as? KafkaError
+                    }
+                }
+            }
+            // Whichever call started second fails at once; the other runs until cancelled.
+            let rejected = await group.next() ?? nil
+            group.cancelAll()
+            let stopped = await group.next() ?? nil
+            #expect(rejected?.code == .invalidState)
+            #expect(stopped == nil)
         }
     }
 }

@@ -137,7 +137,7 @@ public struct IntakeService: ConciergeService {
                 visitId: visit.visitId, branchId: visit.branchId, customerId: visit.customerId,
                 classification: .vip, tier: identification.tier, basis: identification.basis,
                 reasons: identification.reasons, identifiedBy: visit.recordedBy,
-                identifiedByRole: visit.recordedByRole, at: now, aumDailyAvg: profile?.aumDailyAvg),
+                identifiedByRole: visit.recordedByRole, at: visit.arrivedAt, aumDailyAvg: profile?.aumDailyAvg),
             time: now, subject: subject)
         try context.outbox.emit(
             ReferralRequested.V1(

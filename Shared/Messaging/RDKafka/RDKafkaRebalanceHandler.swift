@@ -58,13 +58,13 @@ final class RDKafkaRebalanceHandler: Sendable {
     ) {
         if cooperative {
             if let error = rd_kafka_incremental_assign(handle, partitions) {
-                logger.info("Kafka incremental assign failed", metadata: ["error": "\(KafkaError.consuming(error))"])
+                logger.info("Kafka incremental assign failed", error: KafkaError.consuming(error))
                 return
             }
         } else {
             let error = rd_kafka_assign(handle, partitions)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                logger.info("Kafka assign failed", metadata: ["error": "\(KafkaError.rdKafka(error))"])
+                logger.info("Kafka assign failed", error: KafkaError.rdKafka(error))
                 return
             }
         }
@@ -115,7 +115,7 @@ final class RDKafkaRebalanceHandler: Sendable {
 
         if cooperative {
             if let error = rd_kafka_incremental_unassign(handle, partitions) {
-                logger.info("Kafka incremental unassign failed", metadata: ["error": "\(KafkaError.consuming(error))"])
+                logger.info("Kafka incremental unassign failed", error: KafkaError.consuming(error))
             }
         } else {
             rd_kafka_assign(handle, nil)
@@ -159,8 +159,11 @@ final class RDKafkaRebalanceHandler: Sendable {
         } else {
             // The records after the last committed offset will be redelivered to the next owner (at least
             // once); their processing is idempotent through the inbox.
+            // On the 2.0.2 mock cluster this happens whenever the group is already rebalancing (it answers
+            // REBALANCE_IN_PROGRESS; a real broker accepts commits of the current generation then).
             logger.info(
                 "Committing offsets of revoked partitions failed; their records will be redelivered",
+                error: KafkaError.rdKafka(error),
                 metadata: [
                     KafkaLoggingKeys.errorName: .string(String(cString: rd_kafka_err2name(error))),
                     KafkaLoggingKeys.count: .stringConvertible(offsets.count),

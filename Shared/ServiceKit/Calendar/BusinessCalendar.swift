@@ -101,8 +101,13 @@ public struct BusinessCalendar: Sendable {
     }
 
     /// A database `timestamptz` (a `Date`) as a timestamp in the business time zone, at millisecond precision.
+    ///
+    /// Rounds to the nearest millisecond: PostgreSQL keeps microseconds and a `Date` is binary floating point, so
+    /// `…692 ms` comes back as `…691.999…` and flooring would lose a millisecond.
     public func localized(_ date: Date) -> Timestamp {
-        localized(Timestamp(date: date, utcOffsetSeconds: 0))
+        localized(
+            Timestamp(
+                millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()), utcOffsetSeconds: 0))
     }
 
     /// Now, with the business time zone's offset.

@@ -1,0 +1,158 @@
+import Events
+import Foundation
+import PostgresNIO
+import ServiceKit
+import TestSupport
+import Testing
+
+@testable import Scoring
+
+@Suite("Scoring service", .serialized, .timeLimit(.minutes(2)))
+struct ScoringTests {
+    func identified(
+        by staffID: String, role: StaffRole?, classification: Classification = .vip, branch: String = "SH001",
+        at: Timestamp
+    ) -> CustomerIdentified.V1 {
+        CustomerIdentified.V1(
+            visitId: "V-\(UUID().uuidString.prefix(8))", branchId: branch, customerId: "C-\(staffID)",
+            classification: classification, tier: classification == .vip ? .a : nil,
+            basis: classification == .vip ? .aum : .signals, reasons: ["test"], identifiedBy: staffID,
+            identifiedByRole: role, at: at)
+    }
+
+    func routed(manager: String, branch: String? = "SH001", classification: Classification? = .vip, at: Timestamp)
+        -> ReferralRouted.V1
+    {
+        let referralID = UUID().uuidString.lowercased()
+        return ReferralRouted.V1(
+            referralId: referralID, visitId: "V-\(referralID.prefix(8))", customerId: "C-\(referralID.prefix(4))",
+            managerId: manager, at: at, branchId: branch, tier: .a, classification: classification)
+    }
+
+    func caseOpened(branch: String?, receivedAt: Timestamp) -> CaseOpened.V1 {
+        CaseOpened.V1(
+            caseId: UUID().uuidString.lowercased(), source: .branch, externalRef: "K-\(UUID().uuidString.prefix(6))",
+            branchId: branch, category: "waiting_time", severity: .normal,
+            replyDueAt: receivedAt.adding(milliseconds: 3 * 86_400_000), level: .frontLine, receivedAt: receivedAt,
+            resolvedOnSpot: false)
+    }
+
+    @Test("C-10 identifications by lobby manager, assistant, cash and non-cash tellers, business officer are counted")
+    func identificationCounts() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let at = try ts("2026-11-24T10:00:00.000+08:00")
+            for (staffID, role) in [
+                ("LM001", StaffRole.lobbyManager), ("LA001", .lobbyAssistant), ("LA002", .lobbyAssistant),
+                ("TC001", .tellerCash), ("TN001", .tellerNonCash), ("TN002", .tellerNonCash),
+                ("BO001", .businessOfficer),
+            ] {
+                let out = try await harness.deliver(identified(by: staffID, role: role, at: at))
+                #expect(out.isEmpty)
+            }
+            // Potential VIPs are counted apart, whoever identified them; a missing role counts as "other".
+            try await harness.deliver(identified(by: "LM001", role: .lobbyManager, classification: .potential, at: at))
+            try await harness.deliver(identified(by: "TC001", role: .tellerCash, classification: .potential, at: at))
+            try await harness.deliver(identified(by: "XX001", role: nil, at: at))
+            // Another branch and another day do not count here.
+            try await harness.deliver(identified(by: "LM900", role: .lobbyManager, branch: "SH002", at: at))
+            try await harness.deliver(
+                identified(by: "LM001", role: .lobbyManager, at: try ts("2026-11-25T10:00:00.000+08:00")))
+
+            let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24"))
+            #expect(daily.vipsIdentifiedByLobby == 3)
+            #expect(daily.vipsIdentifiedByTellers.cash == 1)
+            #expect(daily.vipsIdentifiedByTellers.nonCash == 2)
+            #expect(daily.vipsIdentifiedByTellers.businessOfficer == 1)
+            #expect(daily.potentialVipsIdentified == 2)
+            #expect(daily.vipsIdentifiedOther == 1)
+            #expect(daily.complaintsReceived == 0)
+            #expect(daily.vipsReceivedByManager.isEmpty)
+            #expect(
+                try await harness.service.daily(branchID: "SH001", date: try day("2026-11-25")).vipsIdentifiedByLobby
+                    == 1)
+            #expect(
+                try await harness.service.daily(branchID: "SH002", date: try day("2026-11-24")).vipsIdentifiedByLobby
+                    == 1)
+        }
+    }
+
+    @Test("C-10 an identification at 23:30 UTC counts on the next Shanghai business date")
+    func identificationBusinessDate() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            try await harness.deliver(
+                identified(by: "TC001", role: .tellerCash, at: try ts("2026-11-23T23:30:00.000Z")))
+            #expect(
+                try await harness.service.daily(branchID: "SH001", date: try day("2026-11-23")).vipsIdentifiedByTellers
+                    .cash == 0)
+            #expect(
+                try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24")).vipsIdentifiedByTellers
+                    .cash == 1)
+        }
+    }
+
+    @Test("C-10 F-03 case-opened → complaintsReceived on the Shanghai business date of receivedAt")
+    func complaintsReceived() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            try await harness.deliver(caseOpened(branch: "SH001", receivedAt: try ts("2026-11-24T09:00:00.000+08:00")))
+            // 17:30 UTC on the 24th is 01:30 on the 25th in Shanghai.
+            try await harness.deliver(caseOpened(branch: "SH001", receivedAt: try ts("2026-11-24T17:30:00.000Z")))
+            try await harness.deliver(caseOpened(branch: nil, receivedAt: try ts("2026-11-24T09:00:00.000+08:00")))
+            #expect(
+                try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24")).complaintsReceived == 1)
+            #expect(
+                try await harness.service.daily(branchID: "SH001", date: try day("2026-11-25")).complaintsReceived == 1)
+        }
+    }
+
+    @Test("C-10 referral-routed with a branch → vipsReceivedByManager, per manager; potential and branchless apart")
+    func vipsReceived() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let at = try ts("2026-11-24T10:00:00.000+08:00")
+            try await harness.deliver(routed(manager: "WM001", at: at))
+            try await harness.deliver(routed(manager: "WM001", at: at.adding(milliseconds: 3_600_000)))
+            try await harness.deliver(routed(manager: "WM002", classification: nil, at: at))
+            try await harness.deliver(routed(manager: "WM003", classification: .potential, at: at))
+            try await harness.deliver(routed(manager: "WM004", branch: nil, at: at))
+            let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24"))
+            #expect(daily.vipsReceivedByManager == ["WM001": 2, "WM002": 1])
+        }
+    }
+
+    @Test("C-10 redelivered events are not counted twice")
+    func redelivery() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let at = try ts("2026-11-24T10:00:00.000+08:00")
+            let identification = identified(by: "LM001", role: .lobbyManager, at: at)
+            let referral = routed(manager: "WM001", at: at)
+            let complaint = caseOpened(branch: "SH001", receivedAt: at)
+            for _ in 0..<3 {
+                try await harness.deliver(identification, id: "identified-1")
+                try await harness.deliver(referral, id: "routed-1")
+                try await harness.deliver(complaint, id: "opened-1")
+            }
+            let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24"))
+            #expect(daily.vipsIdentifiedByLobby == 1)
+            #expect(daily.vipsReceivedByManager == ["WM001": 1])
+            #expect(daily.complaintsReceived == 1)
+        }
+    }
+
+    @Test("C-10 a date with nothing → all zeros")
+    func emptyDay() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            try await harness.deliver(
+                identified(by: "LM001", role: .lobbyManager, at: try ts("2026-11-24T10:00:00.000+08:00")))
+            let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-22"))
+            #expect(daily.branchId == "SH001")
+            #expect(daily.date == (try day("2026-11-22")))
+            #expect(daily.vipsIdentifiedByLobby == 0)
+            #expect(daily.vipsIdentifiedByTellers.cash == 0)
+            #expect(daily.vipsIdentifiedByTellers.nonCash == 0)
+            #expect(daily.vipsIdentifiedByTellers.businessOfficer == 0)
+            #expect(daily.vipsIdentifiedOther == 0)
+            #expect(daily.potentialVipsIdentified == 0)
+            #expect(daily.complaintsReceived == 0)
+            #expect(daily.vipsReceivedByManager.isEmpty)
+        }
+    }
+}
