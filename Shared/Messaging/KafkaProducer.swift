@@ -10,9 +10,11 @@ import ServiceLifecycle
 /// ignored and logged at info): `enable.idempotence=true`, `acks=all`. Idempotence makes librdkafka retry
 /// without duplicates or reordering, so the producer never re-produces a failed record itself.
 ///
-/// - Important: ``run()`` must be running (in the service's `ServiceGroup`, after anything that sends records
-///   in the group's order, so it shuts down after them): it serves the delivery reports that complete
-///   ``send(_:)-(KafkaOutgoingRecord)``. Records sent before `run()` starts are queued and complete once it does.
+/// - Important: ``run()`` must be running: it serves the delivery reports that complete the `send` calls.
+///   Put the producer in the service's `ServiceGroup` *before* the services that send through it; the group
+///   shuts down in reverse order, so the producer flushes after its senders stopped. Records sent before
+///   `run()` starts are queued and complete once it does. Outside a `ServiceGroup`, only task cancellation
+///   stops `run()` (without the flush).
 public final class KafkaProducer: Service, Sendable {
     /// Owns the `rd_kafka_t`. Its callback context holds `tracker` strongly, so `dr_msg_cb` can reach the
     /// tracker until `rd_kafka_destroy` returns, whatever order the properties are released in.

@@ -24,7 +24,8 @@ struct OutboxRelayTests {
             try await TestKafka.withProducer(kafka) { producer in
                 let relayList = (0..<relays).map { _ in
                     OutboxRelay(
-                        client: client, schema: settings.schema, producer: producer, batchSize: 100,
+                        client: client, schema: settings.schema, source: "concierge/test", producer: producer,
+                        batchSize: 100,
                         pollInterval: .milliseconds(500), retention: .seconds(3600),
                         metrics: ServiceMetrics(service: "test"), logger: Logger(label: "test.relay"))
                 }
@@ -59,6 +60,7 @@ struct OutboxRelayTests {
             #expect(records.map { String(decoding: $0.value, as: UTF8.self) } == ["a1", "a2", "b1"])
             #expect(records.allSatisfy { $0.key == Array("C000123".utf8) })
             #expect(records.allSatisfy { $0.headers.contains { $0.key == "ce_type" && $0.value == Array("test.event.v1".utf8) } })
+            #expect(records.allSatisfy { $0.headers.contains { $0.key == "ce_source" && $0.value == Array("concierge/test".utf8) } })
             let unsent = try await TestHTTP.eventually(timeout: .seconds(5)) { () -> Int? in
                 let rows = try await client.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL").collect()
                 let count = try rows.first!.decode(Int.self)

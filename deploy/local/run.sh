@@ -15,14 +15,16 @@ swift build ${CONCIERGE_BUILD_FLAGS:-} 2>&1 | grep -E 'error|warning: .*(Shared|
 bin=$(swift build ${CONCIERGE_BUILD_FLAGS:-} --show-bin-path)
 
 pids=()
+broker_pid=""
 started_postgres=false
 stop_all() {
     trap - INT TERM EXIT
     echo
     echo "concierge: stopping…"
     # Services first (they finish their batch, commit offsets and flush), then the broker, then PostgreSQL.
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "$broker_pid" ]; then kill -TERM "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
     if $started_postgres; then bash deploy/local/postgres.sh stop || true; fi
     echo "concierge: stopped"
     exit 0
@@ -42,7 +44,7 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
     rm -f "$state/broker.addr"
     "$bin/concierge" dev-broker --brokers 3 --partitions "${KAFKA_TOPIC_PARTITIONS:-6}" \
         --address-file "$state/broker.addr" >"$logs/broker.log" 2>&1 &
-    pids+=($!)
+    broker_pid=$!
     for _ in $(seq 1 100); do [ -s "$state/broker.addr" ] && break; sleep 0.1; done
     [ -s "$state/broker.addr" ] || { echo "concierge: the development broker did not start; see $logs/broker.log" >&2; exit 1; }
     export KAFKA_BROKERS=$(cat "$state/broker.addr")
@@ -98,5 +100,5 @@ cat <<BANNER
 BANNER
 
 # Exit (and stop the rest) if any process dies.
-wait -n "${pids[@]}" || true
+wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"} || true
 echo "concierge: a process exited; see $logs/" >&2

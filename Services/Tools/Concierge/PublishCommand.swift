@@ -134,6 +134,7 @@ enum EventInput {
                             KafkaHeader(key: "ce_specversion", value: Array("1.0".utf8)),
                             KafkaHeader(key: "ce_id", value: Array(event.id.utf8)),
                             KafkaHeader(key: "ce_type", value: Array(event.type.utf8)),
+                            KafkaHeader(key: "ce_source", value: Array(event.source.utf8)),
                             KafkaHeader(key: "content-type", value: Array("application/cloudevents+json".utf8)),
                         ]))
                 descriptions.append("\(event.type) id=\(event.id) → \(topic) key=\(key)")

@@ -18,7 +18,7 @@ struct SeedCommand: AsyncParsableCommand {
                 Publishes the roster (staff.directory) and profiles (customer.profiles) first and waits until
                 assignment and intake know them ($ASSIGNMENT_URL, $INTAKE_URL from .concierge/dev.env), then the
                 walk-ins (branch.visits) and two complaints. Then try:
-                  curl "$ENGAGEMENT_URL/managers/WM001/agenda"
+                  curl "$ENGAGEMENT_URL/managers/WM00101/agenda"
                   curl "$SCORING_URL/branches/SH001/daily"
                 """
         )

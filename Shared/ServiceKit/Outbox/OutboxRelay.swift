@@ -18,6 +18,8 @@ import PostgresNIO
 public final class OutboxRelay: Sendable {
     let client: PostgresClient
     let schema: String
+    /// The CloudEvents `source` of every event this service emits, for the `ce_source` header.
+    let source: String
     let producer: KafkaProducer
     let batchSize: Int
     let pollInterval: Duration
@@ -28,11 +30,12 @@ public final class OutboxRelay: Sendable {
     private let wake = WakeSignal()
 
     public init(
-        client: PostgresClient, schema: String, producer: KafkaProducer, batchSize: Int, pollInterval: Duration,
-        retention: Duration, metrics: ServiceMetrics, logger: Logger
+        client: PostgresClient, schema: String, source: String, producer: KafkaProducer, batchSize: Int,
+        pollInterval: Duration, retention: Duration, metrics: ServiceMetrics, logger: Logger
     ) {
         self.client = client
         self.schema = schema
+        self.source = source
         self.producer = producer
         self.batchSize = batchSize
         self.pollInterval = pollInterval
@@ -140,6 +143,7 @@ public final class OutboxRelay: Sendable {
                 KafkaHeader(key: "ce_specversion", value: Array("1.0".utf8)),
                 KafkaHeader(key: "ce_id", value: Array(id.uuidString.lowercased().utf8)),
                 KafkaHeader(key: "ce_type", value: Array(type.utf8)),
+                KafkaHeader(key: "ce_source", value: Array(source.utf8)),
                 KafkaHeader(key: "content-type", value: Array("application/cloudevents+json".utf8)),
             ]
             let record = KafkaOutgoingRecord(

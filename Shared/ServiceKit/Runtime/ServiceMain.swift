@@ -53,7 +53,7 @@ public enum ServiceMain {
             context: ServiceContext(configuration: configuration, postgres: postgres, metrics: metrics, logger: logger))
         let readiness = Readiness(client: postgres, producer: producer, logger: logger)
         let relay = OutboxRelay(
-            client: postgres, schema: configuration.database.schema, producer: producer,
+            client: postgres, schema: configuration.database.schema, source: "concierge/\(S.name)", producer: producer,
             batchSize: configuration.outboxBatchSize, pollInterval: configuration.outboxPollInterval,
             retention: configuration.retention, metrics: metrics, logger: logger)
         let topics = Array(Set(S.consumedTopics + S.producedTopics + [Topics.deadLetter])).sorted()
