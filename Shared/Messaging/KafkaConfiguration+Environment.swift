@@ -19,8 +19,10 @@ extension KafkaConfiguration {
     ///   `<X>` is lowercased and `_` becomes `.`: `KAFKA_SECURITY_PROTOCOL` → `security.protocol`,
     ///   `KAFKA_SASL_MECHANISMS` → `sasl.mechanisms`, `KAFKA_CONSUMER_FETCH_WAIT_MAX_MS` → `fetch.wait.max.ms`.
     ///
-    /// Every property is checked against librdkafka (`rd_kafka_conf_set`) here, so a typo or an unrelated
-    /// `KAFKA_*` variable (such as `KAFKA_HOME` from a Kafka image) fails at start-up, naming the variable.
+    /// Every property is checked against librdkafka (`rd_kafka_conf_set`) here, so a typo fails at start-up,
+    /// naming the variable. Variables that other tools set and that are not librdkafka settings are skipped:
+    /// ``ignoredVariables`` (Kafka distribution and JVM variables such as `KAFKA_HOME`) and the variables Kubernetes
+    /// injects for a Service named `kafka` (`KAFKA_PORT…`, `KAFKA_SERVICE_…`).
     ///
     /// - Parameter environment: usually `ProcessInfo.processInfo.environment`.
     /// - Throws: ``KafkaError`` with code ``KafkaError/Code/configuration`` for a value that does not parse or a
@@ -37,7 +39,7 @@ extension KafkaConfiguration {
         self.init(bootstrapServers: brokers ?? bootstrapAlias ?? Self.defaultBootstrapServers)
 
         for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
-            guard name.hasPrefix("KAFKA_") else { continue }
+            guard name.hasPrefix("KAFKA_"), !Self.isIgnored(name) else { continue }
             switch name {
             case "KAFKA_BROKERS", "KAFKA_BOOTSTRAP_SERVERS":
                 continue
@@ -67,6 +69,19 @@ extension KafkaConfiguration {
                 }
             }
         }
+    }
+
+    /// `KAFKA_*` variables set by Kafka's own scripts and JVM tooling, never librdkafka properties.
+    public static let ignoredVariables: Set<String> = [
+        "KAFKA_HOME", "KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_JMX_OPTS",
+        "KAFKA_LOG4J_OPTS", "KAFKA_GC_LOG_OPTS", "KAFKA_DEBUG", "KAFKA_VERSION",
+    ]
+
+    /// Whether `name` is one of ``ignoredVariables`` or a Kubernetes service-link variable of a Service named
+    /// `kafka` (`KAFKA_PORT`, `KAFKA_PORT_9092_TCP_ADDR`, `KAFKA_SERVICE_HOST`, …).
+    static func isIgnored(_ name: String) -> Bool {
+        ignoredVariables.contains(name) || name == "KAFKA_PORT" || name.hasPrefix("KAFKA_PORT_")
+            || name.hasPrefix("KAFKA_SERVICE_")
     }
 
     /// `FETCH_WAIT_MAX_MS` → `fetch.wait.max.ms`.

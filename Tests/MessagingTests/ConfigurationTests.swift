@@ -75,6 +75,17 @@ struct ConfigurationTests {
         #expect(RDKafkaConfig.displayValue(of: "linger.ms", "5") == "\"5\"")
     }
 
+    @Test("Kafka tool and Kubernetes service-link variables are not librdkafka settings; a typo still fails")
+    func unrelatedKafkaVariablesAreSkipped() throws {
+        let configuration = try KafkaConfiguration(environment: [
+            "KAFKA_HOME": "/opt/kafka", "KAFKA_HEAP_OPTS": "-Xmx1G", "KAFKA_PORT": "tcp://10.0.0.7:9092",
+            "KAFKA_PORT_9092_TCP_ADDR": "10.0.0.7", "KAFKA_SERVICE_HOST": "10.0.0.7", "KAFKA_SERVICE_PORT": "9092",
+            "KAFKA_SECURITY_PROTOCOL": "plaintext",
+        ])
+        #expect(configuration.properties == ["security.protocol": "plaintext"])
+        #expect(throws: KafkaError.self) { try KafkaConfiguration(environment: ["KAFKA_SECURTY_PROTOCOL": "ssl"]) }
+    }
+
     @Test func idempotenceCannotBeTurnedOff() throws {
         var configuration = KafkaConfiguration(bootstrapServers: "127.0.0.1:1")
         configuration.properties = ["acks": "1"]
