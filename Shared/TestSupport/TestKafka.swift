@@ -29,11 +29,7 @@ public enum TestKafka {
     ) async throws -> Result {
         let producer = try KafkaProducer(
             configuration: configuration, clientID: "test-producer", logger: Logger(label: "test.kafka.producer"))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await producer.run() }
-            defer { group.cancelAll() }
-            return try await body(producer)
-        }
+        return try await producer.withRunning(logger: Logger(label: "test.kafka.producer"), body)
     }
 
     /// Reads `topic` from the beginning with a fresh group until `enough` says stop or `timeout` passes.

@@ -30,25 +30,13 @@ extension KafkaMockCluster {
     }
 }
 
-/// Runs `producer` in a `ServiceGroup` around `body`, then shuts the group down gracefully.
+/// Runs `producer` around `body` (see ``KafkaProducer/withRunning(logger:_:)``).
 func withRunningProducer<T: Sendable>(
     _ producer: KafkaProducer,
     logger: Logger,
     _ body: @Sendable (KafkaProducer) async throws -> T
 ) async throws -> T {
-    let group = ServiceGroup(services: [producer], logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(producer))
-        } catch {
-            result = .failure(error)
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
-    }
+    try await producer.withRunning(logger: logger, body)
 }
 
 /// Produces `records` with a temporary producer and returns the delivery reports.
