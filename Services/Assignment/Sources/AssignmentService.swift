@@ -75,7 +75,8 @@ public struct AssignmentService: ConciergeService {
         guard !isNew.isEmpty else { return }
 
         let repository = AssignmentRepository(connection: context.connection, logger: context.logger)
-        var owner = try await referral.customerId.asyncMap { try await repository.owner(of: $0) } ?? nil
+        var owner: AssignmentRepository.Owner?
+        if let customerID = referral.customerId { owner = try await repository.owner(of: customerID) }
         if owner == nil {
             guard let candidate = try await repository.leastLoadedManager(
                 branchID: referral.branchId, capacity: settings.managerCapacity)
@@ -138,12 +139,5 @@ public struct AssignmentService: ConciergeService {
                 reason: "no active wealth manager with capacity in branch \(referral.branchId)",
                 heldBy: centreHead, at: now),
             time: now, subject: "branch/\(referral.branchId)")
-    }
-}
-
-extension Optional {
-    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -8,12 +8,7 @@ extension EngagementService {
     public func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/managers/:staffId/agenda") { request, requestContext in
             let staffID = try requestContext.parameters.require("staffId")
-            let date = try request.uri.queryParameters.get("date").map { raw -> BusinessDate in
-                guard let date = BusinessDate(String(raw)) else {
-                    throw APIError.badRequest("date must be YYYY-MM-DD, got \(raw)", error: "invalid_parameter")
-                }
-                return date
-            } ?? context.calendar.businessDate(of: context.calendar.now())
+            let date = try request.businessDate(calendar: context.calendar)
             return try await self.agenda(staffID: staffID, date: date)
         }
         router.get("/customers/:customerId/tasks") { _, requestContext in

@@ -95,7 +95,8 @@ public struct IntakeService: ConciergeService {
     // MARK: - Arrivals
 
     private func handleArrival(_ visit: VisitArrived.V1, eventID: String, context: HandlerContext) async throws {
-        let profile = try await visit.customerId.asyncFlatMap { try await loadProfile($0, context: context) }
+        var profile: Identification.Profile?
+        if let customerID = visit.customerId { profile = try await loadProfile(customerID, context: context) }
         let identification = profile.flatMap { Identification.identify($0, settings: settings) }
         let routing = VisitRouting.route(purpose: visit.purpose, isVIP: identification != nil)
         let referralID = identification == nil ? nil : UUID()
@@ -144,12 +145,5 @@ public struct IntakeService: ConciergeService {
                 referralId: referralID.uuidString.lowercased(), visitId: visit.visitId, branchId: visit.branchId,
                 customerId: visit.customerId, classification: .vip, tier: identification.tier, requestedAt: now),
             time: now, subject: subject)
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

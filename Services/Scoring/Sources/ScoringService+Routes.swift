@@ -8,12 +8,7 @@ extension ScoringService {
     public func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/branches/:branchId/daily") { request, requestContext in
             let branchID = try requestContext.parameters.require("branchId")
-            let date = try request.uri.queryParameters.get("date").map { raw -> BusinessDate in
-                guard let date = BusinessDate(String(raw)) else {
-                    throw APIError.badRequest("date must be YYYY-MM-DD, got \(raw)", error: "invalid_parameter")
-                }
-                return date
-            } ?? context.calendar.businessDate(of: context.calendar.now())
+            let date = try request.businessDate(calendar: context.calendar)
             return try await self.daily(branchID: branchID, date: date)
         }
     }
