@@ -23,6 +23,7 @@ let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hum
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 extension Target {
@@ -64,6 +65,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Already built for postgres-nio's SCRAM authentication; we use its AES-GCM for personal data at rest.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // Without its default traits Hummingbird does not pull in swift-configuration.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -87,6 +90,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "Events", "Messaging", log, metrics, lifecycle, postgres, hummingbird, prometheus, nioCore, nioSSL,
+                crypto,
             ],
             path: "Shared/ServiceKit",
             swiftSettings: sharedSwiftSettings

@@ -17,18 +17,27 @@ public final class ConciergeStack: Sendable {
     let databaseURL: String
     let broker: ServiceProcess
     let processes = Mutex<[String: ServiceProcess]>([:])
+    /// Settings added to (or overriding) a service's environment, by service name.
+    let extraEnvironment: [String: [String: String]]
 
-    private init(runID: String, brokers: String, ports: [String: Int], logDirectory: URL, databaseURL: String, broker: ServiceProcess) {
+    private init(
+        runID: String, brokers: String, ports: [String: Int], logDirectory: URL, databaseURL: String,
+        broker: ServiceProcess, extraEnvironment: [String: [String: String]]
+    ) {
         self.runID = runID
         self.brokers = brokers
         self.ports = ports
         self.logDirectory = logDirectory
         self.databaseURL = databaseURL
         self.broker = broker
+        self.extraEnvironment = extraEnvironment
     }
 
     /// Starts the broker and the services and waits until every service reports ready.
-    public static func start(services: [String] = serviceNames) async throws -> ConciergeStack {
+    /// - Parameter environment: settings added to a service's environment, by service name.
+    public static func start(
+        services: [String] = serviceNames, environment: [String: [String: String]] = [:]
+    ) async throws -> ConciergeStack {
         guard let databaseURL = TestEnvironment.databaseURL else { throw TestDatabase.Unavailable() }
         let runID = String(UUID().uuidString.prefix(8)).lowercased()
         let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".concierge/test-logs/e2e-\(runID)")
@@ -47,7 +56,7 @@ public final class ConciergeStack: Sendable {
         let ports = Dictionary(uniqueKeysWithValues: serviceNames.map { ($0, freeTCPPort()) })
         let stack = ConciergeStack(
             runID: runID, brokers: brokers, ports: ports, logDirectory: logDirectory, databaseURL: databaseURL,
-            broker: broker)
+            broker: broker, extraEnvironment: environment)
         do {
             for service in services { try stack.launch(service) }
             for service in services { try await stack.waitUntilReady(service) }
@@ -78,7 +87,8 @@ public final class ConciergeStack: Sendable {
             "HTTP_PORT": "\(ports[service]!)",
             "SERVICE_INSTANCE_ID": "\(service)-e2e",
             "LOG_LEVEL": "info",
-        ]
+            "PII_ENCRYPTION_KEYS": TestEnvironment.piiKeys,
+        ].merging(extraEnvironment[service] ?? [:]) { $1 }
     }
 
     /// Starts (or starts again) `service`'s executable.

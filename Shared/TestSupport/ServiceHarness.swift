@@ -29,7 +29,9 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
         try await TestDatabase.withSchema(prefix: "svc_\(Service.name)", migrations: try Service.migrations()) {
             client, settings in
             guard let url = TestEnvironment.databaseURL else { throw TestDatabase.Unavailable() }
-            var values = ["DATABASE_URL": url, "DATABASE_SCHEMA": settings.schema]
+            var values = [
+                "DATABASE_URL": url, "DATABASE_SCHEMA": settings.schema, "PII_ENCRYPTION_KEYS": TestEnvironment.piiKeys,
+            ]
             values.merge(environment) { $1 }
             let configuration = try ServiceConfiguration(
                 serviceName: Service.name, defaultHTTPPort: 0, environment: EnvironmentReader(values))

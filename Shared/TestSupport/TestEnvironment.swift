@@ -37,6 +37,9 @@ public enum TestEnvironment {
     }
 
     /// A short random suffix for schema, topic and group names.
+    /// A personal-data key ring for tests (`PII_ENCRYPTION_KEYS`): a fixed, public key, never used outside tests.
+    public static let piiKeys = "test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
     public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
     }

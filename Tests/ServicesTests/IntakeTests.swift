@@ -112,14 +112,30 @@ struct IntakeTests {
         }
     }
 
-    @Test("C-01 C-07 a standard customer with large cash goes to the VIP window with priority, no referral")
-    func standardLargeCash() async throws {
+    @Test("C-01 C-07 B-02 cash_large below 50,000 goes to the cash zone; from 50,000 the VIP window and a potential VIP")
+    func largeCash() async throws {
         try await ServiceHarness<IntakeService>.run(environment: Self.environment) { harness in
             try await harness.deliver(try profile("C003", aum: Amount(units: 1_000)))
-            let out = try await harness.deliver(arrival("V003", customer: "C003", purpose: .cashLarge))
+            var small = arrival("V003", customer: "C003", purpose: .cashLarge)
+            small.amount = Amount(minorUnits: 4_999_999)
+            let out = try await harness.deliver(small)
             #expect(out.types == [VisitRouted.V1.eventType])
-            #expect(out.payloads(VisitRouted.V1.self).first?.zone == .vipWindow)
-            #expect(out.payloads(VisitRouted.V1.self).first?.priority == true)
+            #expect(out.payloads(VisitRouted.V1.self).first?.zone == .cash)
+            #expect(out.payloads(VisitRouted.V1.self).first?.priority == false)
+
+            var large = arrival("V003b", customer: "C003", purpose: .cashLarge, by: "TC001", role: .tellerCash)
+            large.amount = Amount(units: 50_000)
+            let big = try await harness.deliver(large)
+            #expect(
+                big.types == [VisitRouted.V1.eventType, CustomerIdentified.V1.eventType, ReferralRequested.V1.eventType])
+            #expect(big.payloads(VisitRouted.V1.self).first?.zone == .vipWindow)
+            #expect(big.payloads(VisitRouted.V1.self).first?.priority == true)
+            let identified = try #require(big.payloads(CustomerIdentified.V1.self).first)
+            #expect(identified.classification == .potential)
+            #expect(identified.tier == nil)
+            #expect(identified.basis == .signals)
+            #expect(identified.identifiedByRole == .tellerCash)
+            #expect(try await harness.service.visit("V003b")?.largeCash == true)
         }
     }
 
@@ -135,7 +151,7 @@ struct IntakeTests {
         }
     }
 
-    @Test("C-01 an unknown walk-in (no customerId) and a customer without a profile get only visit-routed")
+    @Test("C-01 an unknown walk-in (no customerId, no signals) and a customer without a profile get only visit-routed")
     func unknownCustomer() async throws {
         try await ServiceHarness<IntakeService>.run(environment: Self.environment) { harness in
             let out = try await harness.deliver(arrival("V005", customer: nil, purpose: .cashSmall))

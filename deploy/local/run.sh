@@ -55,6 +55,17 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
     export KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS="${KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS:-500}"
 fi
 
+# Personal data (the contact phone) is stored encrypted (rulebook H-03): a development key, generated once and kept
+# with the other local secrets (mode 600). Real deployments take PII_ENCRYPTION_KEYS from their secret store.
+if [ -z "${PII_ENCRYPTION_KEYS:-}" ]; then
+    touch "$state/secrets.env"
+    chmod 600 "$state/secrets.env"
+    if ! grep -q "^PII_ENCRYPTION_KEYS=" "$state/secrets.env"; then
+        echo "PII_ENCRYPTION_KEYS=dev-1:$(head -c 32 /dev/urandom | base64 -w0)" >>"$state/secrets.env"
+    fi
+    export PII_ENCRYPTION_KEYS="$(grep "^PII_ENCRYPTION_KEYS=" "$state/secrets.env" | cut -d= -f2-)"
+fi
+
 declare -A ports=([intake]=8081 [assignment]=8082 [engagement]=8083 [complaints]=8084 [scoring]=8085)
 for service in intake assignment engagement complaints scoring; do
     HTTP_PORT="${ports[$service]}" HTTP_HOST=127.0.0.1 "$bin/$service" >"$logs/$service.log" 2>&1 &

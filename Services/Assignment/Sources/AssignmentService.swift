@@ -78,22 +78,24 @@ public struct AssignmentService: ConciergeService {
         var owner: AssignmentRepository.Owner?
         if let customerID = referral.customerId { owner = try await repository.owner(of: customerID) }
         if owner == nil {
+            // An outlet without wealth service names its designated centre, whose managers take the referral (C-08).
             guard let candidate = try await repository.leastLoadedManager(
-                branchID: referral.branchId, capacity: settings.managerCapacity)
+                branchID: referral.servingBranchId, capacity: settings.managerCapacity)
             else {
                 try await raiseCapacityAlert(referral, repository: repository, now: now, context: context)
                 return
             }
             if let customerID = referral.customerId {
                 let team = try await repository.serviceTeam(
-                    managerID: candidate, branchID: referral.branchId, tier: referral.tier)
+                    managerID: candidate, branchID: referral.servingBranchId, tier: referral.tier)
                 if try await repository.assign(
-                    customerID: customerID, managerID: candidate, branchID: referral.branchId, tier: referral.tier,
+                    customerID: customerID, managerID: candidate, branchID: referral.servingBranchId,
+                    tier: referral.tier,
                     team: team, at: now)
                 {
                     try context.outbox.emit(
                         ManagerAssigned.V1(
-                            customerId: customerID, managerId: candidate, branchId: referral.branchId,
+                            customerId: customerID, managerId: candidate, branchId: referral.servingBranchId,
                             tier: referral.tier, serviceTeam: team, reason: .new, previousManagerId: nil, at: now),
                         time: now, subject: "customer/\(customerID)")
                     owner = .init(managerID: candidate, status: "active", coveringStaffID: nil)
@@ -129,15 +131,16 @@ public struct AssignmentService: ConciergeService {
     private func raiseCapacityAlert(
         _ referral: ReferralRequested.V1, repository: AssignmentRepository, now: Timestamp, context: HandlerContext
     ) async throws {
-        let centreHead = try await repository.activeStaff(branchID: referral.branchId, role: .centreHead).first
+        let branchID = referral.servingBranchId
+        let centreHead = try await repository.activeStaff(branchID: branchID, role: .centreHead).first
         context.logger.warning(
-            "no eligible wealth manager; capacity alert raised", metadata: ["branch.id": "\(referral.branchId)"])
+            "no eligible wealth manager; capacity alert raised", metadata: ["branch.id": "\(branchID)"])
         try context.outbox.emit(
             CapacityAlert.V1(
-                alertId: UUID().uuidString.lowercased(), branchId: referral.branchId, customerId: referral.customerId,
+                alertId: UUID().uuidString.lowercased(), branchId: branchID, customerId: referral.customerId,
                 referralId: referral.referralId,
-                reason: "no active wealth manager with capacity in branch \(referral.branchId)",
+                reason: "no active wealth manager with capacity in branch \(branchID)",
                 heldBy: centreHead, at: now),
-            time: now, subject: "branch/\(referral.branchId)")
+            time: now, subject: "branch/\(branchID)")
     }
 }

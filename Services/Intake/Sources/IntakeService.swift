@@ -5,8 +5,9 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// Intake: every walk-in is routed to a zone; a VIP is identified and a referral to a relationship manager is
-/// requested (rulebook B-01, B-03, C-01, C-02, C-05, C-07).
+/// Intake: every walk-in is routed to a zone; VIPs and potential VIPs are identified on arrival or later by a
+/// teller's signal, recorded in the identified-customer register, and referred to a relationship manager; the
+/// referral queue is watched for long waits (rulebook B-01 to B-05, A-05, C-01 to C-08, C-10, H-01, H-03).
 public struct IntakeService: ConciergeService {
     public static let name = "intake"
     public static let defaultHTTPPort = 8081
@@ -18,22 +19,35 @@ public struct IntakeService: ConciergeService {
     }
 
     public let handledEventTypes: Set<String> = [
-        VisitArrived.V1.eventType, VisitServed.V1.eventType, VisitLeft.V1.eventType, CustomerProfile.V1.eventType,
-        ReferralRouted.V1.eventType,
+        VisitArrived.V1.eventType, VisitSignal.V1.eventType, VisitServed.V1.eventType, VisitLeft.V1.eventType,
+        CustomerProfile.V1.eventType, ReferralRouted.V1.eventType,
     ]
 
     let settings: IntakeSettings
+    let cipher: FieldCipher
     let context: ServiceContext
 
     public init(context: ServiceContext) throws {
         self.context = context
         self.settings = try IntakeSettings(environment: context.environment)
+        self.cipher = try FieldCipher(environment: context.environment)
+    }
+
+    /// The referral queue is checked for long waits and stalls every `INTAKE_QUEUE_CHECK_INTERVAL_MS` (C-03, C-04).
+    public func backgroundJobs() -> [any BackgroundJob] {
+        [
+            PeriodicJob(name: "intake-queue-monitor", interval: settings.queueCheckInterval, logger: context.logger) {
+                _ = try await self.checkQueues(at: self.context.calendar.now())
+            }
+        ]
     }
 
     public func handle(_ event: IncomingEvent, context: HandlerContext) async throws {
         switch event.payload {
         case .visitArrived(let visit):
             try await handleArrival(visit, eventID: event.id, context: context)
+        case .visitSignal(let signal):
+            try await handleSignal(signal, eventID: event.id, context: context)
         case .visitServed(let served):
             try await context.connection.query(
                 """
@@ -81,69 +95,17 @@ public struct IntakeService: ConciergeService {
             logger: context.logger)
     }
 
-    private func loadProfile(_ customerID: String, context: HandlerContext) async throws -> Identification.Profile? {
-        let rows = try await context.connection.query(
-            "SELECT aum_daily_avg::text, segment_override FROM customer_profiles WHERE customer_id = \(customerID)",
-            logger: context.logger
+    func loadProfile(_ customerID: String?, on connection: PostgresConnection, logger: Logger) async throws
+        -> Identification.Profile?
+    {
+        guard let customerID else { return nil }
+        let rows = try await connection.query(
+            "SELECT aum_daily_avg::text, segment_override, card_holder FROM customer_profiles WHERE customer_id = \(customerID)",
+            logger: logger
         ).collect()
         guard let row = rows.first else { return nil }
-        let (aum, override) = try row.decode((String, String?).self)
+        let (aum, override, cardHolder) = try row.decode((String, String?, Bool?).self)
         guard let amount = (try? Amount(parsing: aum)) else { return nil }
-        return Identification.Profile(aumDailyAvg: amount, segmentOverride: override)
-    }
-
-    // MARK: - Arrivals
-
-    private func handleArrival(_ visit: VisitArrived.V1, eventID: String, context: HandlerContext) async throws {
-        var profile: Identification.Profile?
-        if let customerID = visit.customerId { profile = try await loadProfile(customerID, context: context) }
-        let identification = profile.flatMap { Identification.identify($0, settings: settings) }
-        let routing = VisitRouting.route(purpose: visit.purpose, isVIP: identification != nil)
-        let referralID = identification == nil ? nil : UUID()
-        let businessDate = context.calendar.businessDate(of: visit.arrivedAt)
-        let now = context.calendar.now()
-
-        let inserted = try await context.connection.query(
-            """
-            INSERT INTO visits (visit_id, branch_id, customer_id, purpose, arrived_at, business_date, recorded_by,
-                recorded_by_role, zone, priority, routing_reason, classification, tier, basis, reasons, status,
-                referral_id, referral_requested_at, source_event_id)
-            VALUES (\(visit.visitId), \(visit.branchId), \(visit.customerId), \(visit.purpose.rawValue),
-                \(visit.arrivedAt.date), \(businessDate.description)::date, \(visit.recordedBy),
-                \(visit.recordedByRole?.rawValue), \(routing.zone.rawValue), \(routing.priority), \(routing.reason),
-                \(identification == nil ? "standard" : "vip"), \(identification?.tier.rawValue),
-                \(identification?.basis.rawValue), \(identification?.reasons ?? []),
-                \(referralID == nil ? "routed" : "referral_requested"), \(referralID),
-                \(referralID == nil ? nil : now.date), \(eventID))
-            ON CONFLICT (visit_id) DO NOTHING
-            RETURNING 1
-            """,
-            logger: context.logger
-        ).collect()
-        guard !inserted.isEmpty else {
-            // The same visit sent again under a new event id: the first arrival stands.
-            context.logger.notice("visit already recorded; arrival ignored", metadata: ["visit.id": "\(visit.visitId)"])
-            return
-        }
-
-        let subject = visit.customerId.map { "customer/\($0)" } ?? "visit/\(visit.visitId)"
-        try context.outbox.emit(
-            VisitRouted.V1(
-                visitId: visit.visitId, branchId: visit.branchId, customerId: visit.customerId, zone: routing.zone,
-                priority: routing.priority, reason: routing.reason, purpose: visit.purpose, at: now),
-            time: now, subject: subject)
-        guard let identification, let referralID else { return }
-        try context.outbox.emit(
-            CustomerIdentified.V1(
-                visitId: visit.visitId, branchId: visit.branchId, customerId: visit.customerId,
-                classification: .vip, tier: identification.tier, basis: identification.basis,
-                reasons: identification.reasons, identifiedBy: visit.recordedBy,
-                identifiedByRole: visit.recordedByRole, at: visit.arrivedAt, aumDailyAvg: profile?.aumDailyAvg),
-            time: now, subject: subject)
-        try context.outbox.emit(
-            ReferralRequested.V1(
-                referralId: referralID.uuidString.lowercased(), visitId: visit.visitId, branchId: visit.branchId,
-                customerId: visit.customerId, classification: .vip, tier: identification.tier, requestedAt: now),
-            time: now, subject: subject)
+        return Identification.Profile(aumDailyAvg: amount, segmentOverride: override, cardHolder: cardHolder)
     }
 }

@@ -33,6 +33,11 @@ extension VisitSignal {
         public var amount: Amount?
         /// When the signal was raised.
         public var at: Timestamp
+        /// The customer, when the signal's raiser learnt who they are (a card read or identity check at the counter)
+        /// and the arrival did not say.
+        public var customerId: String?
+        /// Free text from a card reader at the counter, e.g. `platinum` (as on the arrival).
+        public var cardTier: String?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -42,7 +47,9 @@ extension VisitSignal {
             role: StaffRole,
             signal: LeadSignal,
             amount: Amount? = nil,
-            at: Timestamp
+            at: Timestamp,
+            customerId: String? = nil,
+            cardTier: String? = nil
         ) {
             self.visitId = visitId
             self.branchId = branchId
@@ -51,6 +58,8 @@ extension VisitSignal {
             self.signal = signal
             self.amount = amount
             self.at = at
+            self.customerId = customerId
+            self.cardTier = cardTier
         }
 
         /// The Kafka key: `visitId`, as for every event on `branch.visits`.
@@ -62,6 +71,7 @@ extension VisitSignal {
             try Check.notBlank(branchId, "branchId")
             try Check.notBlank(staffId, "staffId")
             try Check.notNegative(amount, "amount")
+            try Check.notBlank(customerId, "customerId")
         }
     }
 }

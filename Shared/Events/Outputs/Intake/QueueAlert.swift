@@ -25,7 +25,8 @@ extension QueueAlert {
         public var alertId: String
         /// The branch.
         public var branchId: String
-        /// What kind of alert, e.g. `vip_wait_exceeded`, `queue_length`.
+        /// What kind of alert: `long_wait` (one referred customer has waited past the limit) or `stalled_queue`
+        /// (customers are waiting and no visit has been served for too long), rulebook C-03, C-04.
         public var kind: String
         /// What happened, for people.
         public var detail: String
@@ -39,6 +40,15 @@ extension QueueAlert {
         public var customerId: String?
         /// How long the customer has waited, in minutes.
         public var waitingMinutes: Int?
+        /// The waiting customer's classification (`long_wait`).
+        public var classification: Classification?
+        /// The waiting customer's tier (`long_wait`, VIPs).
+        public var tier: Tier?
+        /// How many referred customers are waiting at the branch (`stalled_queue`).
+        public var waitingCount: Int?
+        /// Minutes since a manager last started serving a visit at the branch, or since the oldest waiting referral
+        /// when none has been served since (`stalled_queue`).
+        public var minutesSinceLastServed: Int?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -50,7 +60,11 @@ extension QueueAlert {
             visitId: String? = nil,
             referralId: String? = nil,
             customerId: String? = nil,
-            waitingMinutes: Int? = nil
+            waitingMinutes: Int? = nil,
+            classification: Classification? = nil,
+            tier: Tier? = nil,
+            waitingCount: Int? = nil,
+            minutesSinceLastServed: Int? = nil
         ) {
             self.alertId = alertId
             self.branchId = branchId
@@ -61,6 +75,10 @@ extension QueueAlert {
             self.referralId = referralId
             self.customerId = customerId
             self.waitingMinutes = waitingMinutes
+            self.classification = classification
+            self.tier = tier
+            self.waitingCount = waitingCount
+            self.minutesSinceLastServed = minutesSinceLastServed
         }
 
         /// The Kafka key: `customerId` when known, else `visitId`, else `branchId`.
@@ -76,6 +94,8 @@ extension QueueAlert {
             try Check.notBlank(referralId, "referralId")
             try Check.notBlank(customerId, "customerId")
             try Check.notNegative(waitingMinutes, "waitingMinutes")
+            try Check.notNegative(waitingCount, "waitingCount")
+            try Check.notNegative(minutesSinceLastServed, "minutesSinceLastServed")
         }
     }
 }

@@ -31,8 +31,12 @@ extension ReferralRequested {
         public var classification: Classification
         /// The tier; absent for a potential VIP.
         public var tier: Tier?
-        /// When the referral was requested.
+        /// When the referral was requested: when the customer started waiting (the arrival, or the signal that
+        /// identified them).
         public var requestedAt: Timestamp
+        /// For an outlet without wealth service (rulebook C-08): the centre whose managers take the referral. Absent
+        /// when the visit's own branch serves it.
+        public var designatedCentreId: String?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -42,7 +46,8 @@ extension ReferralRequested {
             customerId: String? = nil,
             classification: Classification,
             tier: Tier? = nil,
-            requestedAt: Timestamp
+            requestedAt: Timestamp,
+            designatedCentreId: String? = nil
         ) {
             self.referralId = referralId
             self.visitId = visitId
@@ -51,7 +56,11 @@ extension ReferralRequested {
             self.classification = classification
             self.tier = tier
             self.requestedAt = requestedAt
+            self.designatedCentreId = designatedCentreId
         }
+
+        /// The branch whose managers serve the referral: the designated centre, else the visit's branch.
+        public var servingBranchId: String { designatedCentreId ?? branchId }
 
         /// The Kafka key: `customerId` when known, else `visitId`.
         public var partitionKey: String { customerId ?? visitId }
@@ -62,6 +71,7 @@ extension ReferralRequested {
             try Check.notBlank(visitId, "visitId")
             try Check.notBlank(branchId, "branchId")
             try Check.notBlank(customerId, "customerId")
+            try Check.notBlank(designatedCentreId, "designatedCentreId")
         }
     }
 }
