@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// Structure of `docker-compose.yml` (the file is never run here: no container engine).
@@ -46,6 +47,17 @@ struct DockerComposeTests {
         let databaseURL = try #require(environment["DATABASE_URL"], "\(concierge.name) has no DATABASE_URL")
         #expect(databaseURL.hasPrefix("postgres://\(concierge.name):${\(concierge.environmentPrefix)_DB_PASSWORD:-"))
         #expect(databaseURL.hasSuffix("}@postgres:5432/concierge?sslmode=disable"))
+    }
+
+    @Test("H-03 intake gets a PII_ENCRYPTION_KEYS key ring from the environment, with a 32-byte development default")
+    func personalDataKeys() throws {
+        let environment = try #require(try service("intake")["environment"]).keyValues
+        let value = try #require(environment["PII_ENCRYPTION_KEYS"])
+        #expect(value.hasPrefix("${PII_ENCRYPTION_KEYS:-"))
+        let entry = String(value.dropFirst("${PII_ENCRYPTION_KEYS:-".count).dropLast())
+        let parts = entry.split(separator: ":", maxSplits: 1)
+        #expect(parts.count == 2)
+        #expect(parts.count == 2 && Data(base64Encoded: String(parts[1]))?.count == 32)
     }
 
     @Test("each service publishes its port and checks /health/ready on it", arguments: ConciergeService.all)

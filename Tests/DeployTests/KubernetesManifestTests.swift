@@ -22,9 +22,11 @@ struct KubernetesManifestTests {
         try #require(documents[file], "\(Self.folder)/\(file) is missing")
     }
 
-    private func resource(kind: String, in file: String) throws -> YAMLValue {
-        let matching = try resources(in: file).filter { $0["kind"]?.string == kind }
-        try #require(matching.count == 1, "\(file) should contain exactly one \(kind)")
+    private func resource(kind: String, in file: String, named name: String? = nil) throws -> YAMLValue {
+        let matching = try resources(in: file).filter {
+            $0["kind"]?.string == kind && (name == nil || $0["metadata"]?["name"]?.string == name)
+        }
+        try #require(matching.count == 1, "\(file) should contain exactly one \(kind) \(name ?? "")")
         return matching[0]
     }
 
@@ -33,7 +35,21 @@ struct KubernetesManifestTests {
     }
 
     private var exampleSecret: YAMLValue {
-        get throws { try resource(kind: "Secret", in: "secrets.example.yaml") }
+        get throws { try resource(kind: "Secret", in: "secrets.example.yaml", named: "concierge-database") }
+    }
+
+    @Test("H-03 intake reads its personal-data key ring from the concierge-pii Secret; the example holds no key")
+    func personalDataKeys() throws {
+        let secret = try resource(kind: "Secret", in: "secrets.example.yaml", named: "concierge-pii")
+        let stringData = try #require(secret["stringData"]).keyValues
+        let keys = try #require(stringData["PII_ENCRYPTION_KEYS"])
+        #expect(keys.contains("REPLACE_ME"))
+        let deployment = try resource(kind: "Deployment", in: "intake.yaml")
+        let container = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.list?.first)
+        let env = try #require(container["env"]?.list)
+        let entry = try #require(env.first { $0["name"]?.string == "PII_ENCRYPTION_KEYS" })
+        #expect(entry["valueFrom"]?["secretKeyRef"]?["name"]?.string == "concierge-pii")
+        #expect(entry["valueFrom"]?["secretKeyRef"]?["key"]?.string == "PII_ENCRYPTION_KEYS")
     }
 
     // MARK: - Files

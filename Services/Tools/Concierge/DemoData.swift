@@ -80,10 +80,35 @@ struct DemoData {
                 "purpose": purposes[Int(random.next(below: UInt64(purposes.count)))],
                 "recordedBy": recorder, "recordedByRole": role, "ticket": "A\(String(format: "%03d", index + 1))",
             ]
-            // Four in five walk-ins are known customers; the others are new faces.
-            if random.next(below: 5) > 0 { data["customerId"] = customers[Int(random.next(below: 30))] }
+            // Cash visits say how much: some are large-cash customers (rulebook C-07, B-02).
+            if ["cash_large", "cash_small"].contains(data["purpose"] as? String) {
+                data["amount"] = "\(10_000 + random.next(below: 150_000)).00"
+            }
+            // Four in five walk-ins are known customers; the others are new faces, some with a card or lead signals.
+            if random.next(below: 5) > 0 {
+                data["customerId"] = customers[Int(random.next(below: 30))]
+            } else if random.next(below: 4) == 0 {
+                data["cardTier"] = ["gold", "platinum", "diamond"][Int(random.next(below: 3))]
+            } else if random.next(below: 2) == 0 {
+                data["signals"] = [Self.signals[Int(random.next(below: UInt64(Self.signals.count)))]]
+                // A made-up number in the reserved 1380000xxxx range: stored encrypted, shown masked.
+                data["contactPhone"] = "1380000\(String(format: "%04d", random.next(below: 10_000)))"
+            }
             visits.append(
                 Self.event("bank.branch.visit-arrived.v1", source: "branch/\(branch)/lobby-tablet-1", time: time(arrived), data: data))
+            // Now and then a teller or the business officer spots a wealth need at the counter (A-05).
+            if index % 9 == 4 {
+                let (staffID, staffRole) = index % 2 == 0
+                    ? (staffByRole["teller_noncash"]!, "teller_noncash") : (staffByRole["business_officer"]!, "business_officer")
+                visits.append(
+                    Self.event(
+                        "bank.branch.visit-signal.v1", source: "branch/\(branch)/teller-desktop",
+                        time: time(arrived.addingTimeInterval(120)),
+                        data: [
+                            "visitId": data["visitId"]!, "branchId": branch, "staffId": staffID, "role": staffRole,
+                            "signal": "wealth_need", "at": time(min(now, arrived.addingTimeInterval(120))),
+                        ]))
+            }
         }
 
         var complaints: [[String: Any]] = []
@@ -112,6 +137,11 @@ struct DemoData {
         self.managers = managers
         self.lastCustomer = customers.last!
     }
+
+    static let signals = [
+        "other_bank_vip_card", "private_car", "premium_residence", "high_end_venues", "wealth_need",
+        "occupation:business_owner", "occupation:doctor", "occupation:lawyer",
+    ]
 
     static func event(_ type: String, source: String, time: String, data: [String: Any]) -> [String: Any] {
         [

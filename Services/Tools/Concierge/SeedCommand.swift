@@ -65,7 +65,10 @@ struct SeedCommand: AsyncParsableCommand {
             try await publishRecords(
                 visits.records, descriptions: visits.descriptions, kafka: kafkaConfiguration, logger: logger,
                 verbose: false)
-            print("published \(data.visits.count) walk-ins and \(data.complaints.count) complaints at \(branch)")
+            let arrivals = data.visits.filter { $0["type"] as? String == "bank.branch.visit-arrived.v1" }.count
+            print(
+                "published \(arrivals) walk-ins, \(data.visits.count - arrivals) teller signals and "
+                    + "\(data.complaints.count) complaints at \(branch)")
             print("wealth managers: \(data.managers.joined(separator: ", "))")
             if let engagement = environment["ENGAGEMENT_URL"] {
                 print("agenda:  curl -s \(engagement)/managers/\(data.managers[0])/agenda")
