@@ -19,6 +19,25 @@ struct BusinessCalendarTests {
         #expect(calendar.weekday(of: date("1969-12-31")) == .wednesday)
     }
 
+    @Test("D-05 D-07 calendar months in the business time zone: same local time, short months clamp to their last day")
+    func addingMonths() throws {
+        let calendar = BusinessCalendar(timeZone: shanghai)
+        func at(_ text: String) throws -> Timestamp { try Timestamp(rfc3339: text) }
+        #expect(
+            calendar.adding(months: 1, to: try at("2026-11-23T09:30:00.000+08:00")).rfc3339
+                == "2026-12-23T09:30:00.000+08:00")
+        // 23:30 in Shanghai is the previous day in UTC: the month is counted on the local date.
+        #expect(
+            calendar.adding(months: 1, to: try at("2026-01-31T15:30:00.000Z")).rfc3339
+                == "2026-02-28T23:30:00.000+08:00")
+        #expect(
+            calendar.adding(months: 24, to: try at("2024-02-29T10:00:00.000+08:00")).rfc3339
+                == "2026-02-28T10:00:00.000+08:00")
+        #expect(
+            calendar.adding(months: -24, to: try at("2026-11-23T00:00:00.000+08:00")).rfc3339
+                == "2024-11-23T00:00:00.000+08:00")
+    }
+
     @Test("day numbers round-trip over four centuries")
     func dayNumbers() {
         for day in stride(from: Int64(-200_000), through: 200_000, by: 997) {

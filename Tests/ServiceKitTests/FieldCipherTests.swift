@@ -65,4 +65,11 @@ struct FieldCipherTests {
         }
         #expect(throws: ConfigurationError.self) { try FieldCipher(environment: EnvironmentReader([:])) }
     }
+
+    @Test("H-01 personal data is shown masked: first three and last four characters")
+    func masking() {
+        #expect(PersonalData.masked("13812345678") == "138****5678")
+        #expect(PersonalData.masked("+86 138 1234 5678") == "+86*******5678")
+        #expect(PersonalData.masked("12345") == "***45")
+    }
 }

@@ -1,4 +1,5 @@
 import Events
+import ServiceKit
 import Foundation
 
 /// Who is a VIP or a potential VIP at the door and at the counter (rulebook B-01 to B-05, A-05, C-02).
@@ -90,9 +91,7 @@ public enum Identification {
     /// The tier for an asset level: A below the tier-B threshold, B from it (included), C from the tier-C
     /// threshold (included).
     public static func tier(for aum: Amount, settings: IntakeSettings) -> Tier {
-        if aum >= settings.tierCMinimum { return .c }
-        if aum >= settings.tierBMinimum { return .b }
-        return .a
+        settings.assetTiers.tier(for: aum)
     }
 
     /// Classifies a visit:
@@ -105,8 +104,8 @@ public enum Identification {
     ///    venues, a stated wealth need or a listed occupation (B-01, B-02, A-05).
     public static func assess(_ facts: Facts, settings: IntakeSettings) -> Result {
         let largeCash = isLargeCash(facts, settings: settings)
-        if let override = facts.profile?.segmentOverride.flatMap(Override.init) {
-            return override.result(largeCash: largeCash)
+        if let override = SegmentOverride(facts.profile?.segmentOverride) {
+            return result(of: override, largeCash: largeCash)
         }
 
         var vipReasons: [String] = []
@@ -193,36 +192,19 @@ public enum Identification {
         }
     }
 
-    /// A profile's `segmentOverride`, case-insensitive; anything else is ignored.
-    private enum Override {
-        case tier(Tier), potential, standard
-
-        init?(_ raw: String) {
-            let value = raw.trimmingCharacters(in: .whitespaces)
-            if let tier = Tier(rawValue: value.uppercased()) {
-                self = .tier(tier)
-                return
-            }
-            switch value.lowercased() {
-            case "potential": self = .potential
-            case "standard", "none": self = .standard
-            default: return nil
-            }
-        }
-
-        func result(largeCash: Bool) -> Result {
-            switch self {
-            case .tier(let tier):
-                Result(
-                    level: .vip, tier: tier, basis: .aum,
-                    reasons: ["segment override \(tier.rawValue) in the profile (B-03)"], largeCash: largeCash)
-            case .potential:
-                Result(
-                    level: .potential, tier: nil, basis: .aum,
-                    reasons: ["segment override potential in the profile (B-01)"], largeCash: largeCash)
-            case .standard:
-                Result(level: .standard, tier: nil, basis: nil, reasons: [], largeCash: largeCash)
-            }
+    /// What a profile's `segmentOverride` makes of the visit.
+    private static func result(of override: SegmentOverride, largeCash: Bool) -> Result {
+        switch override {
+        case .tier(let tier):
+            Result(
+                level: .vip, tier: tier, basis: .aum,
+                reasons: ["segment override \(tier.rawValue) in the profile (B-03)"], largeCash: largeCash)
+        case .potential:
+            Result(
+                level: .potential, tier: nil, basis: .aum,
+                reasons: ["segment override potential in the profile (B-01)"], largeCash: largeCash)
+        case .standard:
+            Result(level: .standard, tier: nil, basis: nil, reasons: [], largeCash: largeCash)
         }
     }
 }

@@ -91,22 +91,11 @@ extension IntakeService {
     /// ring or the row was tampered with.
     private func openPhone(_ sealed: FieldCipher.Sealed, visitID: String) -> String? {
         do {
-            return Self.masked(try cipher.open(sealed, context: Self.phoneContext(visitID)))
+            return PersonalData.masked(try cipher.open(sealed, context: Self.phoneContext(visitID)))
         } catch {
             context.logger.warning(
                 "contact phone does not open", metadata: ["visit.id": "\(visitID)", "error": "\(error)"])
             return nil
         }
-    }
-
-    /// Keeps the first three and last four characters of a number of eight or more, masks the rest; shorter
-    /// numbers keep only their last two.
-    static func masked(_ phone: String) -> String {
-        let characters = Array(phone.filter { !$0.isWhitespace })
-        guard characters.count >= 8 else {
-            return String(repeating: "*", count: max(0, characters.count - 2)) + String(characters.suffix(2))
-        }
-        return String(characters.prefix(3)) + String(repeating: "*", count: characters.count - 7)
-            + String(characters.suffix(4))
     }
 }

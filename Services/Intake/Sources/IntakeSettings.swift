@@ -4,12 +4,10 @@ import ServiceKit
 
 /// Intake's rules that the sources leave to the bank, all configurable (see `docs/identification.md`).
 public struct IntakeSettings: Sendable {
-    /// Average daily assets from which a customer is a VIP (`INTAKE_VIP_MIN_AUM`, default 300,000; B-01).
-    public var vipMinimum: Amount
-    /// Tier B from this amount, included (`INTAKE_TIER_B_MIN_AUM`, default 1,000,000; B-03).
-    public var tierBMinimum: Amount
-    /// Tier C from this amount, included (`INTAKE_TIER_C_MIN_AUM`, default 3,000,000; B-03).
-    public var tierCMinimum: Amount
+    /// VIP from `INTAKE_VIP_MIN_AUM` (default 300,000; B-01); tier B from `INTAKE_TIER_B_MIN_AUM` (default 1,000,000,
+    /// included), tier C from `INTAKE_TIER_C_MIN_AUM` (default 3,000,000, included; B-03).
+    public var assetTiers: AssetTiers
+    public var vipMinimum: Amount { assetTiers.vipMinimum }
     /// Card-reader tier text (lower-cased) → tier (`INTAKE_CARD_TIERS`, default `diamond=C,platinum=B,gold=A`;
     /// B-04, B-05; a project choice).
     public var cardTiers: [String: Tier]
@@ -39,9 +37,7 @@ public struct IntakeSettings: Sendable {
         queueCheckInterval: Duration = .seconds(30),
         designatedCentres: [String: String] = [:]
     ) {
-        self.vipMinimum = vipMinimum
-        self.tierBMinimum = tierBMinimum
-        self.tierCMinimum = tierCMinimum
+        self.assetTiers = AssetTiers(vipMinimum: vipMinimum, tierBMinimum: tierBMinimum, tierCMinimum: tierCMinimum)
         self.cardTiers = cardTiers
         self.largeCashMinimum = largeCashMinimum
         self.queueWaitLimit = queueWaitLimit
@@ -54,14 +50,8 @@ public struct IntakeSettings: Sendable {
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         self = .defaults
-        vipMinimum = try Self.amount(environment, "INTAKE_VIP_MIN_AUM", default: vipMinimum)
-        tierBMinimum = try Self.amount(environment, "INTAKE_TIER_B_MIN_AUM", default: tierBMinimum)
-        tierCMinimum = try Self.amount(environment, "INTAKE_TIER_C_MIN_AUM", default: tierCMinimum)
-        guard vipMinimum <= tierBMinimum, tierBMinimum <= tierCMinimum else {
-            throw ConfigurationError(
-                key: "INTAKE_TIER_B_MIN_AUM", reason: "thresholds must rise: VIP ≤ tier B ≤ tier C")
-        }
-        largeCashMinimum = try Self.amount(environment, "INTAKE_LARGE_CASH_MIN", default: largeCashMinimum)
+        assetTiers = try AssetTiers(environment: environment, prefix: "INTAKE")
+        largeCashMinimum = try environment.amount("INTAKE_LARGE_CASH_MIN", default: largeCashMinimum)
         if let raw = environment.string("INTAKE_CARD_TIERS") { cardTiers = try Self.cardTiers(raw) }
         queueWaitLimit = .seconds(
             60 * (try environment.int("INTAKE_QUEUE_WAIT_LIMIT_MINUTES", default: 10, in: 1...480)))
@@ -85,16 +75,6 @@ public struct IntakeSettings: Sendable {
     }
 
     // MARK: - Parsing
-
-    static func amount(_ environment: EnvironmentReader, _ key: String, default value: Amount)
-        throws(ConfigurationError) -> Amount
-    {
-        guard let raw = environment.string(key) else { return value }
-        guard let amount = (try? Amount(parsing: raw)), !amount.isNegative else {
-            throw ConfigurationError(key: key, reason: "expected an amount such as 300000.00, got \"\(raw)\"")
-        }
-        return amount
-    }
 
     /// `diamond=C,platinum=B,gold=A`.
     static func cardTiers(_ raw: String) throws(ConfigurationError) -> [String: Tier] {

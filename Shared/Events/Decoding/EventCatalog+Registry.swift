@@ -43,6 +43,7 @@ extension EventCatalog {
         Registration(HandoverStarted.V1.self) { .handoverStarted($0) },
         Registration(HandoverCompleted.V1.self) { .handoverCompleted($0) },
         Registration(CapacityAlert.V1.self) { .capacityAlert($0) },
+        Registration(ServiceTeamChanged.V1.self) { .serviceTeamChanged($0) },
         Registration(TaskScheduled.V1.self) { .taskScheduled($0) },
         Registration(TaskCompleted.V1.self) { .taskCompleted($0) },
         Registration(TaskOverdue.V1.self) { .taskOverdue($0) },

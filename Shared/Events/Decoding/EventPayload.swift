@@ -67,6 +67,7 @@ public enum EventPayload: Sendable, Equatable {
     case handoverCompleted(HandoverCompleted.Latest)
     /// `concierge.assignment.capacity-alert.v1`.
     case capacityAlert(CapacityAlert.Latest)
+    case serviceTeamChanged(ServiceTeamChanged.Latest)
 
     // MARK: - engagement.events
 
@@ -135,6 +136,7 @@ extension EventPayload {
         case .handoverStarted(let data): data
         case .handoverCompleted(let data): data
         case .capacityAlert(let data): data
+        case .serviceTeamChanged(let data): data
         case .taskScheduled(let data): data
         case .taskCompleted(let data): data
         case .taskOverdue(let data): data

@@ -110,6 +110,16 @@ public struct BusinessCalendar: Sendable {
                 millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()), utcOffsetSeconds: 0))
     }
 
+    /// `months` calendar months after `instant`, at the same local time of day in the business time zone; a day
+    /// the target month lacks becomes its last day (31 January + 1 month = 28 or 29 February). Negative goes back.
+    public func adding(months: Int, to instant: Timestamp) -> Timestamp {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = timeZone
+        let date = gregorian.date(byAdding: .month, value: months, to: instant.date) ?? instant.date
+        return localized(
+            Timestamp(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()), utcOffsetSeconds: 0))
+    }
+
     /// Now, with the business time zone's offset.
     public func now() -> Timestamp {
         localized(Timestamp(date: Date(), utcOffsetSeconds: 0))

@@ -11,11 +11,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var error: String
     /// A sentence a person can act on.
     public var detail: String
+    /// The request fields at fault, when there are several a front end should highlight (`customerFile.contact`).
+    public var fields: [String]?
 
-    public init(_ status: HTTPResponse.Status, error: String, detail: String) {
+    public init(_ status: HTTPResponse.Status, error: String, detail: String, fields: [String]? = nil) {
         self.status = status
         self.error = error
         self.detail = detail
+        self.fields = fields
     }
 
     public static func notFound(_ detail: String) -> APIError {
@@ -30,16 +33,24 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.conflict, error: "conflict", detail: detail)
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, error: error, detail: detail)
+    /// 422: the request is well-formed but says too little or something impossible; `fields` names each field.
+    public static func unprocessable(_ detail: String, error: String, fields: [String]? = nil) -> APIError {
+        APIError(.unprocessableContent, error: error, detail: detail, fields: fields)
     }
 
-    static func jsonResponse(status: HTTPResponse.Status, error: String, detail: String) -> Response {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.jsonResponse(status: status, error: error, detail: detail, fields: fields)
+    }
+
+    static func jsonResponse(status: HTTPResponse.Status, error: String, detail: String, fields: [String]? = nil)
+        -> Response
+    {
         struct Body: Encodable {
             var error: String
             var detail: String
+            var fields: [String]?
         }
-        let data = (try? JSONEncoder().encode(Body(error: error, detail: detail))) ?? Data()
+        let data = (try? JSONEncoder().encode(Body(error: error, detail: detail, fields: fields))) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

@@ -1,6 +1,6 @@
 // MARK: - HandoverCompleted
 
-/// A handover is complete: the new manager has made first contact (rulebook D-05).
+/// A handover is complete: the new manager has made the first direct contact with the customer (rulebook D-05).
 ///
 /// Type `concierge.assignment.handover-completed.v1` on topic `assignment.events`; Kafka key: `customerId`.
 ///
@@ -36,6 +36,12 @@ extension HandoverCompleted {
         public var firstContactDueAt: Timestamp
         /// When this event happened.
         public var at: Timestamp
+        /// When the new manager's first direct contact took place (added by Concierge).
+        public var firstContactAt: Timestamp?
+        /// The CRM activity that recorded it (added by Concierge).
+        public var contactActivityId: String?
+        /// Whether it was no later than `firstContactDueAt` (added by Concierge).
+        public var onTime: Bool?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -46,7 +52,10 @@ extension HandoverCompleted {
             reason: String,
             effectiveAt: Timestamp,
             firstContactDueAt: Timestamp,
-            at: Timestamp
+            at: Timestamp,
+            firstContactAt: Timestamp? = nil,
+            contactActivityId: String? = nil,
+            onTime: Bool? = nil
         ) {
             self.handoverId = handoverId
             self.customerId = customerId
@@ -56,6 +65,9 @@ extension HandoverCompleted {
             self.effectiveAt = effectiveAt
             self.firstContactDueAt = firstContactDueAt
             self.at = at
+            self.firstContactAt = firstContactAt
+            self.contactActivityId = contactActivityId
+            self.onTime = onTime
         }
 
         /// The Kafka key: `customerId`.
@@ -68,6 +80,7 @@ extension HandoverCompleted {
             try Check.notBlank(fromManagerId, "fromManagerId")
             try Check.notBlank(toManagerId, "toManagerId")
             try Check.notBlank(reason, "reason")
+            try Check.notBlank(contactActivityId, "contactActivityId")
             if fromManagerId == toManagerId {
                 throw EventValidationError(field: "toManagerId", reason: "must differ from fromManagerId")
             }
