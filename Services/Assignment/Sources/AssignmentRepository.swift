@@ -174,7 +174,7 @@ struct AssignmentRepository {
                 try row.decode((String, String?, String, String?, [String], String, Date, String?, String?, Date?).self)
             var departure: Departure?
             if let departed, let reason, let effectiveAt {
-                departure = Departure(managerID: departed, reason: reason, effectiveAt: Timestamp(date: effectiveAt))
+                departure = Departure(managerID: departed, reason: reason, effectiveAt: Timestamp(nearest: effectiveAt))
             }
             result.append(
                 Relationship(

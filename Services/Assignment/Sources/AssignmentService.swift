@@ -171,6 +171,6 @@ public struct AssignmentService: ConciergeService {
         } else {
             return nil
         }
-        return .init(managerID: member.staffID, reason: reason, effectiveAt: Timestamp(date: member.effectiveAt))
+        return .init(managerID: member.staffID, reason: reason, effectiveAt: Timestamp(nearest: member.effectiveAt))
     }
 }

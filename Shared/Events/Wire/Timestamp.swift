@@ -46,6 +46,13 @@ public struct Timestamp: Hashable, Sendable, Comparable {
         self.init(millisecondsSinceEpoch: Int64(clamped), utcOffsetSeconds: utcOffsetSeconds)
     }
 
+    /// The instant nearest to `date` at millisecond precision, at UTC. For values read back from a database: a
+    /// `Date` is binary floating point, so `…692 ms` comes back as `…691.999…` and truncating would lose a millisecond.
+    public init(nearest date: Date) {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        self.init(millisecondsSinceEpoch: Int64(min(max(milliseconds, -9.2e18), 9.2e18)))
+    }
+
     /// The current instant, truncated to the millisecond.
     ///
     /// - Parameter utcOffsetSeconds: The offset to write it with; `0` writes `Z`.

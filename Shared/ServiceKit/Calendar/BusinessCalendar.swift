@@ -105,9 +105,7 @@ public struct BusinessCalendar: Sendable {
     /// Rounds to the nearest millisecond: PostgreSQL keeps microseconds and a `Date` is binary floating point, so
     /// `…692 ms` comes back as `…691.999…` and flooring would lose a millisecond.
     public func localized(_ date: Date) -> Timestamp {
-        localized(
-            Timestamp(
-                millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()), utcOffsetSeconds: 0))
+        localized(Timestamp(nearest: date))
     }
 
     /// `months` calendar months after `instant`, at the same local time of day in the business time zone; a day
@@ -116,8 +114,7 @@ public struct BusinessCalendar: Sendable {
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = timeZone
         let date = gregorian.date(byAdding: .month, value: months, to: instant.date) ?? instant.date
-        return localized(
-            Timestamp(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()), utcOffsetSeconds: 0))
+        return localized(Timestamp(nearest: date))
     }
 
     /// Now, with the business time zone's offset.
