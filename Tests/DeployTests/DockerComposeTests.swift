@@ -49,9 +49,11 @@ struct DockerComposeTests {
         #expect(databaseURL.hasSuffix("}@postgres:5432/concierge?sslmode=disable"))
     }
 
-    @Test("H-03 intake gets a PII_ENCRYPTION_KEYS key ring from the environment, with a 32-byte development default")
-    func personalDataKeys() throws {
-        let environment = try #require(try service("intake")["environment"]).keyValues
+    @Test(
+        "H-03 intake and assignment get a PII_ENCRYPTION_KEYS key ring from the environment, with a 32-byte development default",
+        arguments: ["intake", "assignment"])
+    func personalDataKeys(name: String) throws {
+        let environment = try #require(try service(name)["environment"]).keyValues
         let value = try #require(environment["PII_ENCRYPTION_KEYS"])
         #expect(value.hasPrefix("${PII_ENCRYPTION_KEYS:-"))
         let entry = String(value.dropFirst("${PII_ENCRYPTION_KEYS:-".count).dropLast())

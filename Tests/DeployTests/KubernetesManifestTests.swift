@@ -38,13 +38,15 @@ struct KubernetesManifestTests {
         get throws { try resource(kind: "Secret", in: "secrets.example.yaml", named: "concierge-database") }
     }
 
-    @Test("H-03 intake reads its personal-data key ring from the concierge-pii Secret; the example holds no key")
-    func personalDataKeys() throws {
+    @Test(
+        "H-03 intake and assignment read their personal-data key ring from the concierge-pii Secret; the example holds no key",
+        arguments: ["intake", "assignment"])
+    func personalDataKeys(service: String) throws {
         let secret = try resource(kind: "Secret", in: "secrets.example.yaml", named: "concierge-pii")
         let stringData = try #require(secret["stringData"]).keyValues
         let keys = try #require(stringData["PII_ENCRYPTION_KEYS"])
         #expect(keys.contains("REPLACE_ME"))
-        let deployment = try resource(kind: "Deployment", in: "intake.yaml")
+        let deployment = try resource(kind: "Deployment", in: "\(service).yaml")
         let container = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.list?.first)
         let env = try #require(container["env"]?.list)
         let entry = try #require(env.first { $0["name"]?.string == "PII_ENCRYPTION_KEYS" })
