@@ -7,12 +7,19 @@ import Synchronization
 
 /// The whole set as separate processes: the development broker (`concierge dev-broker`) and the five service
 /// executables, each with its own schema in the test database (`e2e_<run>_<service>`) and its own HTTP port.
+///
+/// A service can run as several instances (processes of the same executable in the same consumer group, on the same
+/// schema). Instances are named `<service>` (the first) and `<service>#2`, `<service>#3`…; `url(_:)`, `launch(_:)`,
+/// `waitUntilReady(_:)`, `kill(_:)` and `process(_:)` take a service name (its first instance) or an instance name.
 public final class ConciergeStack: Sendable {
     public static let serviceNames = ["intake", "assignment", "engagement", "complaints", "scoring"]
 
     public let runID: String
     public let brokers: String
+    /// HTTP ports by instance name.
     public let ports: [String: Int]
+    /// How many instances each service runs (1 unless `start(…instances:)` said otherwise).
+    let instanceCounts: [String: Int]
     public let logDirectory: URL
     let databaseURL: String
     let broker: ServiceProcess
@@ -21,22 +28,28 @@ public final class ConciergeStack: Sendable {
     let extraEnvironment: [String: [String: String]]
 
     private init(
-        runID: String, brokers: String, ports: [String: Int], logDirectory: URL, databaseURL: String,
+        runID: String, brokers: String, instanceCounts: [String: Int], logDirectory: URL, databaseURL: String,
         broker: ServiceProcess, extraEnvironment: [String: [String: String]]
     ) {
         self.runID = runID
         self.brokers = brokers
-        self.ports = ports
+        self.instanceCounts = instanceCounts
+        self.ports = Dictionary(
+            uniqueKeysWithValues: Self.serviceNames.flatMap { Self.instanceNames($0, count: instanceCounts[$0]) }
+                .map { ($0, freeTCPPort()) })
         self.logDirectory = logDirectory
         self.databaseURL = databaseURL
         self.broker = broker
         self.extraEnvironment = extraEnvironment
     }
 
-    /// Starts the broker and the services and waits until every service reports ready.
-    /// - Parameter environment: settings added to a service's environment, by service name.
+    /// Starts the broker and the services and waits until every instance reports ready.
+    /// - Parameters:
+    ///   - environment: settings added to a service's environment, by service name (all its instances get them).
+    ///   - instances: how many processes to run, by service name (default 1).
     public static func start(
-        services: [String] = serviceNames, environment: [String: [String: String]] = [:]
+        services: [String] = serviceNames, environment: [String: [String: String]] = [:],
+        instances: [String: Int] = [:]
     ) async throws -> ConciergeStack {
         guard let databaseURL = TestEnvironment.databaseURL else { throw TestDatabase.Unavailable() }
         let runID = String(UUID().uuidString.prefix(8)).lowercased()
@@ -53,13 +66,13 @@ public final class ConciergeStack: Sendable {
             await broker.terminate(timeout: .seconds(5))
             throw StackError(description: "the development broker did not start:\n\(broker.logTail())")
         }
-        let ports = Dictionary(uniqueKeysWithValues: serviceNames.map { ($0, freeTCPPort()) })
         let stack = ConciergeStack(
-            runID: runID, brokers: brokers, ports: ports, logDirectory: logDirectory, databaseURL: databaseURL,
-            broker: broker, extraEnvironment: environment)
+            runID: runID, brokers: brokers, instanceCounts: instances, logDirectory: logDirectory,
+            databaseURL: databaseURL, broker: broker, extraEnvironment: environment)
+        let started = services.flatMap(stack.instances(of:))
         do {
-            for service in services { try stack.launch(service) }
-            for service in services { try await stack.waitUntilReady(service) }
+            for instance in started { try stack.launch(instance) }
+            for instance in started { try await stack.waitUntilReady(instance) }
         } catch {
             await stack.stop()
             throw error
@@ -67,14 +80,31 @@ public final class ConciergeStack: Sendable {
         return stack
     }
 
-    public func url(_ service: String) -> String { "http://127.0.0.1:\(ports[service]!)" }
+    /// The instance names of `service`: `service` itself, then `service#2`, `service#3`…
+    public func instances(of service: String) -> [String] {
+        Self.instanceNames(service, count: instanceCounts[service])
+    }
 
-    public func schema(_ service: String) -> String { "e2e_\(runID)_\(service)" }
+    static func instanceNames(_ service: String, count: Int?) -> [String] {
+        [service] + (1..<max(1, count ?? 1)).map { "\(service)#\($0 + 1)" }
+    }
+
+    /// The service of an instance name (`assignment#2` → `assignment`) and the instance's number (from 1).
+    static func parse(_ instance: String) -> (service: String, number: Int) {
+        let parts = instance.split(separator: "#", maxSplits: 1)
+        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
+    }
+
+    public func url(_ instance: String) -> String { "http://127.0.0.1:\(ports[instance]!)" }
+
+    /// The schema of a service, shared by all its instances.
+    public func schema(_ service: String) -> String { "e2e_\(runID)_\(Self.parse(service).service)" }
 
     public var kafkaConfiguration: KafkaConfiguration { TestKafka.configuration(bootstrapServers: brokers) }
 
-    func environment(for service: String) -> [String: String] {
-        [
+    func environment(for instance: String) -> [String: String] {
+        let (service, number) = Self.parse(instance)
+        return [
             "KAFKA_BROKERS": brokers,
             "KAFKA_CONSUMER_FETCH_WAIT_MAX_MS": "10",
             "KAFKA_CONSUMER_SESSION_TIMEOUT_MS": "6000",
@@ -84,38 +114,40 @@ public final class ConciergeStack: Sendable {
             "\(service.uppercased())_DATABASE_URL": databaseURL,
             "DATABASE_SCHEMA": schema(service),
             "HTTP_HOST": "127.0.0.1",
-            "HTTP_PORT": "\(ports[service]!)",
-            "SERVICE_INSTANCE_ID": "\(service)-e2e",
+            "HTTP_PORT": "\(ports[instance]!)",
+            "SERVICE_INSTANCE_ID": number == 1 ? "\(service)-e2e" : "\(service)-e2e-\(number)",
             "LOG_LEVEL": "info",
             "PII_ENCRYPTION_KEYS": TestEnvironment.piiKeys,
         ].merging(extraEnvironment[service] ?? [:]) { $1 }
     }
 
-    /// Starts (or starts again) `service`'s executable.
-    public func launch(_ service: String) throws {
+    /// Starts (or starts again) an instance of a service's executable; its log is `<service>[-<n>]-….log`.
+    public func launch(_ instance: String) throws {
+        let (service, number) = Self.parse(instance)
         let process = try ServiceProcess(
-            executable: service, environment: environment(for: service), logDirectory: logDirectory)
-        processes.withLock { $0[service] = process }
+            executable: service, environment: environment(for: instance), logDirectory: logDirectory,
+            name: number == 1 ? service : "\(service)-\(number)")
+        processes.withLock { $0[instance] = process }
     }
 
-    public func waitUntilReady(_ service: String, timeout: Duration = .seconds(60)) async throws {
-        let url = self.url(service)
+    public func waitUntilReady(_ instance: String, timeout: Duration = .seconds(60)) async throws {
+        let url = self.url(instance)
         let ready = await TestHTTP.eventually(timeout: timeout, interval: .milliseconds(200)) { () -> Bool? in
             await TestHTTP.get("\(url)/health/ready")?.status == 200 ? true : nil
         }
         guard ready == true else {
-            let tail = processes.withLock { $0[service] }?.logTail() ?? ""
-            throw StackError(description: "\(service) did not become ready within \(timeout):\n\(tail)")
+            let tail = process(instance)?.logTail() ?? ""
+            throw StackError(description: "\(instance) did not become ready within \(timeout):\n\(tail)")
         }
     }
 
     /// SIGKILL: the process gets no chance to commit offsets or flush.
-    public func kill(_ service: String) {
-        processes.withLock { $0[service] }?.kill()
+    public func kill(_ instance: String) {
+        process(instance)?.kill()
     }
 
-    public func process(_ service: String) -> ServiceProcess? {
-        processes.withLock { $0[service] }
+    public func process(_ instance: String) -> ServiceProcess? {
+        processes.withLock { $0[instance] }
     }
 
     /// Stops the services (SIGTERM), the broker, and drops the run's schemas.

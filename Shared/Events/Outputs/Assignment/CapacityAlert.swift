@@ -1,7 +1,7 @@
 // MARK: - CapacityAlert
 
-/// Assignment could not give a customer a manager within the caps of rulebook D-03 (400 customers, 320/80 split), or a
-/// manager holds more than allowed.
+/// Assignment could not give a customer a manager within the caps of rulebook D-03 (400 customers, 320/80 split) and
+/// the centre head holds the customer (D-01), or a manager holds more than allowed (soft caps, a tier change).
 ///
 /// Type `concierge.assignment.capacity-alert.v1` on topic `assignment.events`; Kafka key: `customerId` when known, else
 /// `referralId`, else `branchId`.
@@ -32,7 +32,7 @@ extension CapacityAlert {
         public var referralId: String?
         /// What happened, e.g. `all managers at capacity (D-03: 400)`.
         public var reason: String
-        /// The staffId of the manager at or over capacity, if one is concerned.
+        /// Who holds the customer meanwhile (the centre head), or the manager pushed over a cap; `nil` when nobody can.
         public var heldBy: String?
         /// When the alert was raised.
         public var at: Timestamp

@@ -28,9 +28,10 @@ extension HandoverCompleted {
         public var fromManagerId: String
         /// The new manager.
         public var toManagerId: String
-        /// Why, e.g. `transferred`, `left`, `removed`, `on_leave`, `rebalance` (rulebook D-05…D-08).
+        /// Why the old manager can no longer serve: `transferred`, `left`, `removed` (HR status), `role_changed` (no
+        /// longer a wealth manager) or `branch_changed` (rulebook D-05, D-07).
         public var reason: String
-        /// When the new manager takes over.
+        /// When the departure took effect (HR's `effectiveAt`); the deadline counts from it.
         public var effectiveAt: Timestamp
         /// When the new manager's first contact is due: within one month (rulebook D-05).
         public var firstContactDueAt: Timestamp

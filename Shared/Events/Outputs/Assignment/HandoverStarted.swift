@@ -1,7 +1,7 @@
 // MARK: - HandoverStarted
 
-/// A customer is being handed over to a new manager because the old one transferred, left or was removed (rulebook
-/// D-05, D-07).
+/// A customer has a new owner because the old one transferred, left or was removed (rulebook D-05, D-07): ownership
+/// moved at once; the new manager's first direct contact is due by `firstContactDueAt`.
 ///
 /// Type `concierge.assignment.handover-started.v1` on topic `assignment.events`; Kafka key: `customerId`.
 ///
@@ -29,9 +29,10 @@ extension HandoverStarted {
         public var fromManagerId: String
         /// The new manager.
         public var toManagerId: String
-        /// Why, e.g. `transferred`, `left`, `removed`, `on_leave`, `rebalance` (rulebook D-05…D-08).
+        /// Why the old manager can no longer serve: `transferred`, `left`, `removed` (HR status), `role_changed` (no
+        /// longer a wealth manager) or `branch_changed` (rulebook D-05, D-07).
         public var reason: String
-        /// When the new manager takes over.
+        /// When the departure took effect (HR's `effectiveAt`); the deadline counts from it.
         public var effectiveAt: Timestamp
         /// When the new manager's first contact is due: within one month (rulebook D-05).
         public var firstContactDueAt: Timestamp
