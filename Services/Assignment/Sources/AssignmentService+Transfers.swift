@@ -98,6 +98,9 @@ extension AssignmentService {
         return try await context.withOutboxTransaction { connection, outbox in
             let work = work(connection, outbox, logger: context.logger)
             let repository = work.repository
+            // Under the receiving branch's lock, so that retries arriving together see each other's result.
+            let receiving = try await repository.staff(transfer.wealthManagerID)
+            if let receiving { try await repository.lockBranch(receiving.branchID) }
             if let done = try await recordedTransfer(transfer.id, repository: repository) {
                 guard done.customerId == transfer.customerID, done.wealthManagerId == transfer.wealthManagerID else {
                     throw APIError.conflict("transfer \(transfer.id) was already used for another customer or manager")
@@ -111,14 +114,11 @@ extension AssignmentService {
                     "\(transfer.marketingManagerID) is not a marketing manager in the staff directory",
                     error: "not_a_marketing_manager", fields: ["marketingManagerId"])
             }
-            guard let receiving = try await repository.staff(transfer.wealthManagerID),
-                receiving.role == StaffRole.wealthManager.rawValue
-            else {
+            guard let receiving, receiving.role == StaffRole.wealthManager.rawValue else {
                 throw APIError.unprocessable(
                     "\(transfer.wealthManagerID) is not a wealth manager in the staff directory",
                     error: "not_a_wealth_manager", fields: ["wealthManagerId"])
             }
-            try await repository.lockBranch(receiving.branchID)
             let existing = try await repository.relationship(of: transfer.customerID)
             if let existing, !existing.isHeld, let owner = existing.managerID {
                 throw APIError.conflict(

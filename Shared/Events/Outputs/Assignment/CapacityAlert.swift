@@ -30,7 +30,8 @@ extension CapacityAlert {
         public var customerId: String?
         /// The referral concerned, if any.
         public var referralId: String?
-        /// What happened, e.g. `all managers at capacity (D-03: 400)`.
+        /// What happened and what follows, in words, e.g. `no eligible wealth manager with room in SH001 (D-03 caps 400, 320
+        /// below / 80 from 1,000,000); held by centre head S0001`.
         public var reason: String
         /// Who holds the customer meanwhile (the centre head), or the manager pushed over a cap; `nil` when nobody can.
         public var heldBy: String?
