@@ -187,7 +187,9 @@ struct AssignmentRepository {
     /// Creates the customer's relationship unless one exists. The primary key on `customer_id` is what guarantees a
     /// single owner (D-01), also across service instances.
     /// - Returns: `true` when this call created it.
-    func create(_ relationship: Relationship, reason: String, at time: Timestamp) async throws -> Bool {
+    func create(_ relationship: Relationship, reason: String, previous: String? = nil, at time: Timestamp)
+        async throws -> Bool
+    {
         let inserted = try await connection.query(
             """
             INSERT INTO relationships (customer_id, manager_id, branch_id, tier, service_team, reason, assigned_at,
@@ -201,7 +203,7 @@ struct AssignmentRepository {
             logger: logger
         ).collect()
         guard !inserted.isEmpty else { return false }
-        try await openPeriod(relationship, previous: nil, reason: reason, at: time)
+        try await openPeriod(relationship, previous: previous, reason: reason, at: time)
         return true
     }
 

@@ -191,7 +191,7 @@ extension AssignmentService {
                 toManagerId: contact.managerId, reason: reason, effectiveAt: calendar.localized(effectiveAt),
                 firstContactDueAt: calendar.localized(due), at: work.now,
                 firstContactAt: calendar.localized(contact.at), contactActivityId: contact.activityId,
-                onTime: contact.at.date <= due),
+                onTime: contact.at.millisecondsSinceEpoch <= Timestamp(nearest: due).millisecondsSinceEpoch),
             time: work.now, subject: "customer/\(contact.customerId)")
     }
 }

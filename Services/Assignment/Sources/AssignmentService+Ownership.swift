@@ -98,7 +98,9 @@ struct OwnershipWork {
         if let existing = customer.existing {
             try await repository.changeOwner(of: existing, to: next, reason: reason.rawValue, at: now)
         } else {
-            guard try await repository.create(next, reason: reason.rawValue, at: now) else { return nil }
+            guard try await repository.create(next, reason: reason.rawValue, previous: previous, at: now) else {
+                return nil
+            }
         }
         try outbox.emit(
             ManagerAssigned.V1(

@@ -173,11 +173,11 @@ extension AssignmentService {
         ).collect()
         guard let row = rows.first else { return nil }
         let (id, marketing, keyID, sealed, needs, risk, notes, at) = try row.decode(
-            (String, String, String, [UInt8], String, String, String, Date).self)
+            (String, String, String, ByteBuffer, String, String, String, Date).self)
         var contact: String?
         do {
             contact = PersonalData.masked(
-                try cipher.open(.init(keyID: keyID, bytes: sealed), context: Self.contactContext(id)))
+                try cipher.open(.init(keyID: keyID, bytes: Array(buffer: sealed)), context: Self.contactContext(id)))
         } catch {
             context.logger.warning(
                 "customer file contact does not open", metadata: ["transfer.id": "\(id)", "error": "\(error)"])

@@ -155,7 +155,7 @@ extension AssignmentService {
                 INSERT INTO transfers (transfer_id, customer_id, marketing_manager_id, wealth_manager_id,
                     contact_key_id, contact_sealed, needs, risk_profile, notes, transferred_at)
                 VALUES (\(transfer.id), \(transfer.customerID), \(marketing.staffID), \(receiving.staffID),
-                    \(sealed.keyID), \(sealed.bytes), \(transfer.needs), \(transfer.riskProfile), \(transfer.notes),
+                    \(sealed.keyID), \(ByteBuffer(bytes: sealed.bytes)), \(transfer.needs), \(transfer.riskProfile), \(transfer.notes),
                     \(work.now.date))
                 """,
                 logger: context.logger)
