@@ -103,18 +103,25 @@ struct AssignmentRepository {
         return try await firstActive(.centreHead, branchID: owner.branchID, excluding: owner.staffID)
     }
 
-    /// The manager, plus the branch sales supervisor for tier B and C, plus the regional sales supervisor for
-    /// tier C (rulebook A-16, B-03), where the directory knows them.
-    func serviceTeam(managerID: String, branchID: String, tier: Tier?) async throws -> [String] {
-        var team = [managerID]
-        if tier == .b || tier == .c, let supervisor = try await firstActive(.branchSalesSupervisor, branchID: branchID)
-        {
-            team.append(supervisor)
+    /// A branch's sales supervisors, as the directory knows them: the first active of each role.
+    struct Supervisors {
+        var branch: String?
+        var regional: String?
+
+        /// The manager, plus the branch sales supervisor for tier B and C, plus the regional sales supervisor for
+        /// tier C (rulebook A-16, B-03).
+        func team(managerID: String, tier: Tier?) -> [String] {
+            var team = [managerID]
+            if tier == .b || tier == .c, let branch { team.append(branch) }
+            if tier == .c, let regional { team.append(regional) }
+            return team
         }
-        if tier == .c, let regional = try await firstActive(.regionalSalesSupervisor, branchID: branchID) {
-            team.append(regional)
-        }
-        return team
+    }
+
+    func supervisors(branchID: String) async throws -> Supervisors {
+        Supervisors(
+            branch: try await firstActive(.branchSalesSupervisor, branchID: branchID),
+            regional: try await firstActive(.regionalSalesSupervisor, branchID: branchID))
     }
 
     /// The branch's eligible managers and their books (D-03, D-07, D-09): active wealth managers of the branch not

@@ -103,7 +103,7 @@ extension AssignmentService {
             }
             return
         }
-        let team = try await work.repository.serviceTeam(
+        let team = try await work.serviceTeam(
             managerID: managerID, branchID: relationship.branchID, tier: tier)
         guard team != relationship.serviceTeam || tier != relationship.tier else { return }
         try await work.repository.updateTeam(of: relationship.customerID, tier: tier, team: team)

@@ -11,6 +11,31 @@ struct OwnershipWork {
     let settings: AssignmentSettings
     let calendar: BusinessCalendar
     let now: Timestamp
+    /// Supervisors by branch, looked up once per unit of work (a departure places hundreds of customers).
+    private let supervisorCache = SupervisorCache()
+
+    private final class SupervisorCache {
+        var byBranch: [String: AssignmentRepository.Supervisors] = [:]
+    }
+
+    init(
+        repository: AssignmentRepository, outbox: EventOutbox, settings: AssignmentSettings, calendar: BusinessCalendar,
+        now: Timestamp
+    ) {
+        self.repository = repository
+        self.outbox = outbox
+        self.settings = settings
+        self.calendar = calendar
+        self.now = now
+    }
+
+    /// The service team for a customer of `tier` owned by `managerID` in `branchID` (A-16, B-03).
+    func serviceTeam(managerID: String, branchID: String, tier: Tier?) async throws -> [String] {
+        if let known = supervisorCache.byBranch[branchID] { return known.team(managerID: managerID, tier: tier) }
+        let supervisors = try await repository.supervisors(branchID: branchID)
+        supervisorCache.byBranch[branchID] = supervisors
+        return supervisors.team(managerID: managerID, tier: tier)
+    }
 
     /// A customer to place: new (no relationship yet), held, or owned by a manager who is leaving.
     struct Customer {
@@ -56,7 +81,7 @@ struct OwnershipWork {
             return try await hold(customer)
         }
         let managerID = choice.staffID
-        let team = try await repository.serviceTeam(managerID: managerID, branchID: customer.branchID, tier: customer.tier)
+        let team = try await serviceTeam(managerID: managerID, branchID: customer.branchID, tier: customer.tier)
         let next = AssignmentRepository.Relationship(
             customerID: customer.customerID, managerID: managerID, branchID: customer.branchID, tier: customer.tier,
             serviceTeam: team, isHeld: false, assignedAt: now.date, departure: nil)
@@ -91,7 +116,7 @@ struct OwnershipWork {
     func assign(
         _ customer: Customer, to managerID: String, reason: AssignmentReason, previous: String?
     ) async throws -> AssignmentRepository.Relationship? {
-        let team = try await repository.serviceTeam(managerID: managerID, branchID: customer.branchID, tier: customer.tier)
+        let team = try await serviceTeam(managerID: managerID, branchID: customer.branchID, tier: customer.tier)
         let next = AssignmentRepository.Relationship(
             customerID: customer.customerID, managerID: managerID, branchID: customer.branchID, tier: customer.tier,
             serviceTeam: team, isHeld: false, assignedAt: now.date, departure: nil)
