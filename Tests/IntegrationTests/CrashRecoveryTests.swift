@@ -54,9 +54,9 @@ struct CrashRecoveryTests {
                 return recoveries
             }
 
-            // Every walk-in ends with exactly one receive_walkin and one follow_up task.
+            // Every walk-in ends with exactly one receive_walkin, one record_visit and one follow_up task.
             let engagement = stack.schema("engagement")
-            let expectedTasks = Self.walkIns * 2
+            let expectedTasks = Self.walkIns * 3
             let tasks = try await stack.withAdminClient { client in
                 try await TestHTTP.eventually(timeout: .seconds(90), interval: .milliseconds(500)) { () -> Int? in
                     let count = try await Self.count(
@@ -69,7 +69,7 @@ struct CrashRecoveryTests {
                 let doubled = try await Self.count(
                     """
                     SELECT count(*) FROM (SELECT visit_id, kind FROM \(engagement).tasks
-                    GROUP BY visit_id, kind HAVING count(*) > 1) doubled
+                    WHERE visit_id LIKE 'V\(run)-%' GROUP BY visit_id, kind HAVING count(*) > 1) doubled
                     """, client: client)
                 let visits = try await Self.count(
                     "SELECT count(*) FROM \(stack.schema("intake")).visits WHERE visit_id LIKE 'V\(run)-%'", client: client)

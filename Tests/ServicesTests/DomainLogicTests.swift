@@ -3,49 +3,7 @@ import ServiceKit
 import Testing
 
 @testable import Complaints
-@testable import Engagement
 @testable import Scoring
-
-// MARK: - Walk-in plan
-
-@Suite("Engagement walk-in plan (pure)")
-struct WalkInPlanLogicTests {
-    func plan(_ at: String, followUpDays: Int = 2) throws -> (
-        receive: WalkInPlan.PlannedTask, followUp: WalkInPlan.PlannedTask
-    ) {
-        let tasks = WalkInPlan.tasks(
-            referredAt: try ts(at), settings: EngagementSettings(followUpWorkingDays: followUpDays),
-            calendar: shanghaiCalendar)
-        try #require(tasks.map(\.kind) == [.receiveWalkIn, .followUp])
-        return (tasks[0], tasks[1])
-    }
-
-    @Test("C-06 receive_walkin is due 10 minutes after the referral, written in +08:00")
-    func receiveWithinTenMinutes() throws {
-        let tasks = try plan("2026-11-27T02:00:00.000Z")
-        #expect(tasks.receive.dueAt == (try ts("2026-11-27T10:10:00.000+08:00")))
-        #expect(tasks.receive.ruleID == "C-06")
-    }
-
-    @Test("C-05 follow_up: Friday → end of Tuesday; Wednesday → end of Friday; a Saturday visit → end of Tuesday")
-    func followUpWorkingDays() throws {
-        #expect(try plan("2026-11-27T10:00:00.000+08:00").followUp.dueAt == (try ts("2026-12-01T23:59:59.999+08:00")))
-        #expect(try plan("2026-11-25T16:00:00.000+08:00").followUp.dueAt == (try ts("2026-11-27T23:59:59.999+08:00")))
-        #expect(try plan("2026-11-28T10:00:00.000+08:00").followUp.dueAt == (try ts("2026-12-01T23:59:59.999+08:00")))
-        #expect(try plan("2026-11-27T10:00:00.000+08:00").followUp.ruleID == "C-05")
-    }
-
-    @Test("C-05 the visit day is the Shanghai date: 2026-11-26T23:30Z is Friday in Shanghai → Tuesday")
-    func followUpFromShanghaiDate() throws {
-        #expect(try plan("2026-11-26T23:30:00.000Z").followUp.dueAt == (try ts("2026-12-01T23:59:59.999+08:00")))
-    }
-
-    @Test("C-05 the number of working days is configurable: 3 after a Friday → end of Wednesday")
-    func followUpConfigurable() throws {
-        let tasks = try plan("2026-11-27T10:00:00.000+08:00", followUpDays: 3)
-        #expect(tasks.followUp.dueAt == (try ts("2026-12-02T23:59:59.999+08:00")))
-    }
-}
 
 // MARK: - Complaint deadline
 

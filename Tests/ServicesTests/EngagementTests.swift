@@ -24,13 +24,14 @@ struct EngagementTests {
 
     // MARK: - Scheduling
 
-    @Test("C-06 C-05 referral-routed (Friday) → receive_walkin due +10 min and follow_up due end of Tuesday")
+    @Test("C-06 C-05 E-10 referral-routed (Friday) → receive_walkin due +10 min, record_visit end of Friday, follow_up end of Tuesday")
     func fridayReferral() async throws {
         try await ServiceHarness<EngagementService>.run { harness in
             let event = routed(at: try ts("2026-11-27T10:00:00.000+08:00"))
             let out = try await harness.deliver(event, id: "routed-fri")
-            #expect(out.types == [TaskScheduled.V1.eventType, TaskScheduled.V1.eventType])
+            #expect(out.types == [TaskScheduled.V1.eventType, TaskScheduled.V1.eventType, TaskScheduled.V1.eventType])
             #expect(out.allSatisfy { $0.causationID == "routed-fri" && $0.subject == "customer/C001" })
+            #expect(try scheduled(out, .recordVisit).dueAt == (try ts("2026-11-27T23:59:59.999+08:00")))
 
             let receive = try scheduled(out, .receiveWalkIn)
             #expect(receive.dueAt == (try ts("2026-11-27T10:10:00.000+08:00")))
@@ -50,7 +51,7 @@ struct EngagementTests {
             #expect(receive.taskId != followUp.taskId)
 
             let tasks = try await harness.service.customerTasks("C001")
-            #expect(tasks.open.count == 2)
+            #expect(tasks.open.count == 3)
             #expect(tasks.done.isEmpty)
         }
     }
@@ -82,10 +83,10 @@ struct EngagementTests {
     func redelivery() async throws {
         try await ServiceHarness<EngagementService>.run { harness in
             let event = routed(at: try ts("2026-11-27T10:00:00.000+08:00"))
-            #expect(try await harness.deliver(event, id: "routed-1").count == 2)
+            #expect(try await harness.deliver(event, id: "routed-1").count == 3)
             #expect(try await harness.deliver(event, id: "routed-1").isEmpty)
-            #expect(try await scalar(harness.client, "SELECT count(*) FROM tasks") == 2)
-            #expect(try await harness.allEmitted().count == 2)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM tasks") == 3)
+            #expect(try await harness.allEmitted().count == 3)
         }
     }
 
@@ -100,11 +101,14 @@ struct EngagementTests {
             try await harness.deliver(routed("C004", manager: "WM002", at: try ts("2026-11-25T09:00:00.000+08:00")))
 
             let wednesday = try await harness.service.agenda(staffID: "WM001", date: try day("2026-11-25"))
-            #expect(wednesday.tasks.map(\.customerId) == ["C002", "C003", "C001"])
-            #expect(wednesday.tasks.allSatisfy { $0.kind == "receive_walkin" && $0.status == "open" })
+            // The receptions in due order, then the three visits to record by the end of the day.
+            #expect(wednesday.tasks.map(\.customerId) == ["C002", "C003", "C001", "C001", "C002", "C003"])
+            #expect(wednesday.tasks.prefix(3).allSatisfy { $0.kind == "receive_walkin" && $0.status == "open" })
+            #expect(wednesday.tasks.suffix(3).allSatisfy { $0.kind == "record_visit" && $0.status == "open" })
             #expect(
                 wednesday.tasks.map(\.dueAt.rfc3339) == [
                     "2026-11-25T09:40:00.000+08:00", "2026-11-25T10:25:00.000+08:00", "2026-11-25T11:10:00.000+08:00",
+                    "2026-11-25T23:59:59.999+08:00", "2026-11-25T23:59:59.999+08:00", "2026-11-25T23:59:59.999+08:00",
                 ])
 
             let friday = try await harness.service.agenda(staffID: "WM001", date: try day("2026-11-27"))
@@ -112,7 +116,7 @@ struct EngagementTests {
             #expect(friday.tasks.allSatisfy { $0.kind == "follow_up" && $0.ruleId == "C-05" })
 
             #expect(try await harness.service.agenda(staffID: "WM001", date: try day("2026-11-26")).tasks.isEmpty)
-            #expect(try await harness.service.agenda(staffID: "WM002", date: try day("2026-11-25")).tasks.count == 1)
+            #expect(try await harness.service.agenda(staffID: "WM002", date: try day("2026-11-25")).tasks.count == 2)
         }
     }
 

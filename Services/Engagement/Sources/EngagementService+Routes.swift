@@ -60,7 +60,7 @@ extension EngagementService {
             """
             SELECT \(unescaped: Self.taskColumns) FROM tasks
             WHERE manager_id = \(staffID) AND due_date = \(date.description)::date AND status <> 'cancelled'
-            ORDER BY due_at, kind, task_id
+            ORDER BY due_at, kind, customer_id NULLS LAST, task_id
             """)
         return AgendaView(staffId: staffID, date: date, tasks: tasks)
     }
@@ -70,25 +70,17 @@ extension EngagementService {
             """
             SELECT \(unescaped: Self.taskColumns) FROM tasks
             WHERE customer_id = \(customerID) AND status <> 'cancelled'
-            ORDER BY due_at, kind, task_id
+            ORDER BY due_at, kind, customer_id NULLS LAST, task_id
             """)
         return CustomerTasksView(
             customerId: customerID, open: tasks.filter { $0.status == "open" }, done: tasks.filter { $0.status == "done" })
     }
 
-    /// `POST /tasks/{taskId}/complete`: marks an open task done and announces `task-completed`.
+    /// `POST /tasks/{taskId}/complete`: marks an open task done and announces `task-completed` (E-04, E-10).
     func complete(taskID: UUID, outcome: String?) async throws -> TaskView {
         try await context.withOutboxTransaction { connection, outbox in
-            let now = context.calendar.now()
-            let rows = try await connection.query(
-                """
-                UPDATE tasks SET status = 'done', completed_at = \(now.date), outcome = \(outcome)
-                WHERE task_id = \(taskID) AND status = 'open'
-                RETURNING customer_id, manager_id, kind, due_at
-                """,
-                logger: context.logger
-            ).collect()
-            guard let row = rows.first else {
+            let tasks = store(connection, outbox, logger: context.logger)
+            guard try await tasks.complete(.task(taskID), at: tasks.now, outcome: outcome) != nil else {
                 let exists = try await connection.query(
                     "SELECT status FROM tasks WHERE task_id = \(taskID)", logger: context.logger
                 ).collect()
@@ -97,16 +89,9 @@ extension EngagementService {
                 }
                 throw APIError.conflict("task is \(status), not open")
             }
-            let (customerID, managerID, kind, dueAt) = try row.decode((String?, String, String, Date).self)
-            try outbox.emit(
-                TaskCompleted.V1(
-                    taskId: taskID.uuidString.lowercased(), customerId: customerID, managerId: managerID,
-                    kind: TaskKind(rawValue: kind) ?? .followUp, completedAt: now, outcome: outcome,
-                    onTime: now.date <= dueAt),
-                time: now, subject: customerID.map { "customer/\($0)" })
-            let tasks = try await loadTasks(
+            let loaded = try await loadTasks(
                 "SELECT \(unescaped: Self.taskColumns) FROM tasks WHERE task_id = \(taskID)", on: connection)
-            return tasks[0]
+            return loaded[0]
         }
     }
 

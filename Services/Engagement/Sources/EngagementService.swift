@@ -5,19 +5,28 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// Engagement: the tasks on each relationship manager's agenda. A routed walk-in referral gives the manager a
-/// `receive_walkin` task and a `follow_up` task (rulebook C-05, C-06).
+/// Engagement: the tasks on each relationship manager's agenda — walk-in follow-ups (C-05, C-06), a year's
+/// maintenance plan per tier (E-03, E-05), handover tasks (D-05), appointment confirmations (E-07), retention
+/// (E-09), complaint follow-ups (F-05) — and the durable overdue timer with escalation (E-04).
 public struct EngagementService: ConciergeService {
     public static let name = "engagement"
     public static let defaultHTTPPort = 8083
-    public static let consumedTopics = [Topics.assignmentEvents]
+    public static let consumedTopics = [
+        Topics.assignmentEvents, Topics.branchVisits, Topics.crmActivities, Topics.customerProfiles,
+        Topics.complaintsEvents, Topics.staffDirectory,
+    ]
     public static let producedTopics = [Topics.engagementEvents]
 
     public static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 
-    public let handledEventTypes: Set<String> = [ReferralRouted.V1.eventType]
+    public let handledEventTypes: Set<String> = [
+        ReferralRouted.V1.eventType, ManagerAssigned.V1.eventType, ServiceTeamChanged.V1.eventType,
+        HandoverStarted.V1.eventType, HandoverCompleted.V1.eventType, VisitServed.V1.eventType,
+        VisitLeft.V1.eventType, ContactLogged.V1.eventType, AppointmentBooked.V1.eventType,
+        CustomerProfile.V1.eventType, CaseOpened.V1.eventType, CaseResolved.V1.eventType, StaffUpdated.V1.eventType,
+    ]
 
     let settings: EngagementSettings
     let context: ServiceContext
@@ -27,32 +36,221 @@ public struct EngagementService: ConciergeService {
         self.settings = try EngagementSettings(environment: context.environment)
     }
 
+    public func backgroundJobs() -> [any BackgroundJob] {
+        [
+            PeriodicJob(name: "engagement-scheduler", interval: settings.schedulerInterval, logger: context.logger) {
+                try await runScheduler(at: context.calendar.now())
+            }
+        ]
+    }
+
+    func store(_ connection: PostgresConnection, _ outbox: EventOutbox, logger: Logger) -> TaskStore {
+        TaskStore(
+            connection: connection, outbox: outbox, settings: settings, calendar: context.calendar, logger: logger,
+            now: context.calendar.now())
+    }
+
     public func handle(_ event: IncomingEvent, context: HandlerContext) async throws {
-        guard case .referralRouted(let routed) = event.payload else { return }
-        let plan = WalkInPlan.tasks(referredAt: routed.at, settings: settings, calendar: context.calendar)
-        let now = context.calendar.now()
-        for task in plan {
-            let taskID = UUID()
-            let inserted = try await context.connection.query(
+        let tasks = store(context.connection, context.outbox, logger: context.logger)
+        switch event.payload {
+        case .referralRouted(let routed): try await walkIn(routed, eventID: event.id, tasks: tasks)
+        case .managerAssigned(let data): try await assigned(data, eventID: event.id, tasks: tasks)
+        case .serviceTeamChanged(let changed): try await tierChanged(changed, eventID: event.id, tasks: tasks)
+        case .handoverStarted(let handover): try await handoverStarted(handover, eventID: event.id, tasks: tasks)
+        case .handoverCompleted(let handover):
+            try await tasks.complete(
+                .earliest(customerID: handover.customerId, managerID: handover.toManagerId, kinds: [.handoverFirstContact]),
+                at: handover.firstContactAt ?? handover.at,
+                outcome: "first direct contact\(handover.contactActivityId.map { " (activity \($0))" } ?? "")")
+        case .visitServed(let served):
+            try await tasks.complete(.visit(served.visitId, .receiveWalkIn), at: served.at, outcome: "served")
+        case .visitLeft(let left): try await visitLeft(left, eventID: event.id, tasks: tasks)
+        case .contactLogged(let contact): try await contactLogged(contact, tasks: tasks)
+        case .appointmentBooked(let appointment):
+            try await appointmentBooked(appointment, eventID: event.id, tasks: tasks)
+        case .customerProfile(let data): try await profile(data, eventID: event.id, tasks: tasks)
+        case .caseOpened(let opened):
+            try await context.connection.query(
                 """
-                INSERT INTO tasks (task_id, customer_id, manager_id, kind, due_at, due_date, rule_id, title,
-                    source_event_id, visit_id, referral_id, branch_id)
-                VALUES (\(taskID), \(routed.customerId), \(routed.managerId), \(task.kind.rawValue), \(task.dueAt.date),
-                    \(context.calendar.businessDate(of: task.dueAt).description)::date, \(task.ruleID), \(task.title),
-                    \(event.id), \(routed.visitId), \(routed.referralId), \(routed.branchId))
-                ON CONFLICT (source_event_id, kind) DO NOTHING
-                RETURNING 1
+                INSERT INTO complaint_cases (case_id, customer_id, branch_id)
+                VALUES (\(opened.caseId), \(opened.customerId), \(opened.branchId))
+                ON CONFLICT (case_id) DO NOTHING
                 """,
-                logger: context.logger
-            ).collect()
-            guard !inserted.isEmpty else { continue }
-            try context.outbox.emit(
-                TaskScheduled.V1(
-                    taskId: taskID.uuidString.lowercased(), customerId: routed.customerId, managerId: routed.managerId,
-                    kind: task.kind, dueAt: task.dueAt, ruleId: task.ruleID, sourceEventId: event.id,
-                    visitId: routed.visitId, referralId: routed.referralId, branchId: routed.branchId,
-                    title: task.title),
-                time: now, subject: routed.customerId.map { "customer/\($0)" } ?? "visit/\(routed.visitId)")
+                logger: context.logger)
+        case .caseResolved(let resolved): try await caseResolved(resolved, eventID: event.id, tasks: tasks)
+        case .staffUpdated(let staff):
+            try await context.connection.query(
+                """
+                INSERT INTO staff (staff_id, branch_id, role, status, effective_at)
+                VALUES (\(staff.staffId), \(staff.branchId), \(staff.role.rawValue), \(staff.status.rawValue),
+                    \(staff.effectiveAt.date))
+                ON CONFLICT (staff_id) DO UPDATE SET branch_id = EXCLUDED.branch_id, role = EXCLUDED.role,
+                    status = EXCLUDED.status, effective_at = EXCLUDED.effective_at
+                WHERE staff.effective_at <= EXCLUDED.effective_at
+                """,
+                logger: context.logger)
+        default:
+            return
         }
+    }
+
+    // MARK: - Walk-ins (C-05, C-06, E-09)
+
+    private func walkIn(_ routed: ReferralRouted.V1, eventID: String, tasks: TaskStore) async throws {
+        let subject = TaskStore.Subject(
+            customerID: routed.customerId, managerID: routed.managerId, sourceEventID: eventID,
+            visitID: routed.visitId, referralID: routed.referralId, branchID: routed.branchId)
+        for task in WalkInPlan.tasks(referredAt: routed.at, settings: settings, calendar: context.calendar) {
+            try await tasks.schedule(task, for: subject)
+        }
+    }
+
+    /// A referred customer who declined or left unserved becomes a lead to follow up by the end of the next working
+    /// day; the reception that will not happen is cancelled.
+    private func visitLeft(_ left: VisitLeft.V1, eventID: String, tasks: TaskStore) async throws {
+        guard left.outcome == .referralDeclined || left.outcome == .leftUnserved else { return }
+        let rows = try await tasks.connection.query(
+            """
+            SELECT customer_id, manager_id, referral_id, branch_id FROM tasks
+            WHERE visit_id = \(left.visitId) AND kind = 'receive_walkin'
+            ORDER BY created_at LIMIT 1
+            """,
+            logger: tasks.logger
+        ).collect()
+        guard let row = rows.first else { return }
+        let (customerID, managerID, referralID, branchID) = try row.decode((String?, String, String?, String?).self)
+        try await tasks.connection.query(
+            """
+            UPDATE tasks SET status = 'cancelled', outcome = \(left.outcome?.rawValue)
+            WHERE visit_id = \(left.visitId) AND kind = 'receive_walkin' AND status = 'open'
+            """,
+            logger: tasks.logger)
+        let due = TaskTimes.endOfWorkingDay(settings.leadFollowUpWorkingDays, after: left.at, calendar: context.calendar)
+        let reason = left.outcome == .referralDeclined ? "declined the referral" : "left without being served"
+        try await tasks.schedule(
+            PlannedTask(
+                kind: .leadFollowUp, dueAt: due, ruleID: "C-05", title: "Follow up a lead who \(reason)"),
+            for: .init(
+                customerID: customerID, managerID: managerID, sourceEventID: eventID, visitID: left.visitId,
+                referralID: referralID, branchID: branchID))
+    }
+
+    // MARK: - Contacts and appointments (E-04, E-07, E-10)
+
+    /// A logged contact completes the task it names, or else the earliest open task of the same customer, manager
+    /// and kind: a call or message → a proactive contact, a meeting or visit → a meeting.
+    private func contactLogged(_ contact: ContactLogged.V1, tasks: TaskStore) async throws {
+        try await tasks.connection.query(
+            """
+            UPDATE customers SET last_contact_at = greatest(coalesce(last_contact_at, \(contact.at.date)), \(contact.at.date))
+            WHERE customer_id = \(contact.customerId)
+            """,
+            logger: tasks.logger)
+        let outcome = contact.outcome ?? "\(contact.kind.rawValue) logged (activity \(contact.activityId))"
+        if let raw = contact.taskId, let taskID = UUID(uuidString: raw),
+            try await tasks.complete(.task(taskID), at: contact.at, outcome: outcome) != nil
+        {
+            return
+        }
+        let kinds: [TaskKind] =
+            switch contact.kind {
+            case .call, .message: [.maintenanceContact]
+            case .meeting, .visit: [.maintenanceMeeting]
+            }
+        try await tasks.complete(
+            .earliest(customerID: contact.customerId, managerID: contact.managerId, kinds: kinds), at: contact.at,
+            outcome: outcome)
+    }
+
+    private func appointmentBooked(_ appointment: AppointmentBooked.V1, eventID: String, tasks: TaskStore)
+        async throws
+    {
+        let (dayBefore, morning) = TaskTimes.appointmentConfirmations(
+            at: appointment.at, settings: settings, calendar: context.calendar)
+        let subject = TaskStore.Subject(
+            customerID: appointment.customerId, managerID: appointment.managerId, sourceEventID: eventID,
+            branchID: appointment.branchId, appointmentID: appointment.appointmentId)
+        let title = "Confirm the appointment of \(appointment.at.rfc3339) with the customer"
+        // A confirmation whose time has already passed when the booking arrives is not planned.
+        for (seq, due) in [dayBefore, morning].enumerated()
+        where due.millisecondsSinceEpoch > tasks.now.millisecondsSinceEpoch {
+            try await tasks.schedule(
+                PlannedTask(
+                    kind: .appointmentConfirmation, dueAt: due, ruleID: "E-07",
+                    title: seq == 0 ? "\(title) (the day before)" : "\(title) (the morning of the day)", seq: seq),
+                for: subject)
+        }
+    }
+
+    // MARK: - Retention (E-09, B-10) and complaints (F-05)
+
+    /// A fall in average daily assets of `ENGAGEMENT_AUM_DROP_PERCENT` or more between two profiles → one retention
+    /// task, unless one is open.
+    private func profile(_ profile: CustomerProfile.V1, eventID: String, tasks: TaskStore) async throws {
+        let rows = try await tasks.connection.query(
+            """
+            WITH previous AS (
+                SELECT aum_daily_avg, aum_as_of FROM customers WHERE customer_id = \(profile.customerId) FOR UPDATE
+            )
+            UPDATE customers SET aum_daily_avg = \(profile.aumDailyAvg.decimalString)::numeric,
+                aum_as_of = \(profile.asOf.description)::date
+            WHERE customer_id = \(profile.customerId)
+                AND (aum_as_of IS NULL OR aum_as_of <= \(profile.asOf.description)::date)
+            RETURNING (SELECT aum_daily_avg::text FROM previous), manager_id, branch_id
+            """,
+            logger: tasks.logger
+        ).collect()
+        guard let row = rows.first else { return }
+        let (previousText, managerID, branchID) = try row.decode((String?, String, String).self)
+        guard let previousText, let previous = try? Amount(parsing: previousText), previous.minorUnits > 0,
+            (previous.minorUnits - profile.aumDailyAvg.minorUnits) * 100
+                >= previous.minorUnits * Int64(settings.aumDropPercent)
+        else { return }
+        try await raiseRetention(
+            customerID: profile.customerId, managerID: managerID, branchID: branchID, sourceEventID: eventID,
+            reason: "average daily assets fell from \(previous.decimalString) to \(profile.aumDailyAvg.decimalString)",
+            tasks: tasks)
+    }
+
+    /// One open retention task per customer at most (E-09).
+    func raiseRetention(
+        customerID: String, managerID: String, branchID: String?, sourceEventID: String, reason: String,
+        tasks: TaskStore
+    ) async throws {
+        let open = try await tasks.connection.query(
+            """
+            SELECT 1 FROM tasks WHERE customer_id = \(customerID) AND kind = 'retention' AND status = 'open' LIMIT 1
+            """,
+            logger: tasks.logger
+        ).collect()
+        guard open.isEmpty else { return }
+        try await tasks.schedule(
+            PlannedTask(
+                kind: .retention,
+                dueAt: TaskTimes.endOfWorkingDay(settings.retentionWorkingDays, after: tasks.now, calendar: context.calendar),
+                ruleID: "E-09", title: "Retention: \(reason)"),
+            for: .init(customerID: customerID, managerID: managerID, sourceEventID: sourceEventID, branchID: branchID))
+    }
+
+    private func caseResolved(_ resolved: CaseResolved.V1, eventID: String, tasks: TaskStore) async throws {
+        let rows = try await tasks.connection.query(
+            """
+            SELECT c.customer_id, m.manager_id, coalesce(c.branch_id, m.branch_id)
+            FROM complaint_cases c JOIN customers m ON m.customer_id = c.customer_id
+            WHERE c.case_id = \(resolved.caseId)
+            """,
+            logger: tasks.logger
+        ).collect()
+        guard let row = rows.first else { return }
+        let (customerID, managerID, branchID) = try row.decode((String, String, String?).self)
+        try await tasks.schedule(
+            PlannedTask(
+                kind: .complaintFollowUp,
+                dueAt: TaskTimes.endOfWorkingDay(
+                    settings.complaintFollowUpWorkingDays, after: resolved.at, calendar: context.calendar),
+                ruleID: "F-05", title: "Follow up the customer after complaint \(resolved.caseId) was resolved"),
+            for: .init(
+                customerID: customerID, managerID: managerID, sourceEventID: eventID, branchID: branchID,
+                caseID: resolved.caseId))
     }
 }

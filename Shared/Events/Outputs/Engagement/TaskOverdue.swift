@@ -2,7 +2,7 @@
 
 /// A task passed its due time without being completed.
 ///
-/// Type `concierge.engagement.task-overdue.v1` on topic `engagement.events`; Kafka key: `customerId`.
+/// Type `concierge.engagement.task-overdue.v1` on topic `engagement.events`; Kafka key: `customerId`, else `taskId`.
 ///
 /// The contract names this event but not its fields; every field is defined by Concierge (see `docs/events.md`).
 public enum TaskOverdue {
@@ -22,8 +22,8 @@ extension TaskOverdue {
 
         /// The task.
         public var taskId: String
-        /// The customer.
-        public var customerId: String
+        /// The customer; `nil` for a task about an unknown walk-in (no customer id yet).
+        public var customerId: String?
         /// The manager who owns it.
         public var managerId: String
         /// What the task is.
@@ -38,7 +38,7 @@ extension TaskOverdue {
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
             taskId: String,
-            customerId: String,
+            customerId: String?,
             managerId: String,
             kind: TaskKind,
             dueAt: Timestamp,
@@ -54,8 +54,8 @@ extension TaskOverdue {
             self.escalatedTo = escalatedTo
         }
 
-        /// The Kafka key: `customerId`.
-        public var partitionKey: String { customerId }
+        /// The Kafka key: `customerId`, else `taskId`.
+        public var partitionKey: String { customerId ?? taskId }
 
         /// Checks the rules JSON decoding cannot express (see ``EventData/validate()``).
         public func validate() throws(EventValidationError) {
