@@ -59,6 +59,23 @@ struct EngagementPlanTests {
         #expect(plan.allSatisfy { calendar.isWorkingDay(calendar.businessDate(of: $0.dueAt)) })
     }
 
+    @Test("E-04 a task is escalated once it is 2 working days overdue: due Monday → from Wednesday; due Thursday → from Monday")
+    func escalationDay() {
+        func latest(_ today: String, _ days: Int = 2) -> String {
+            EngagementService.latestDueDateToEscalate(
+                today: BusinessDate(today)!, workingDays: days, calendar: calendar
+            ).description
+        }
+        #expect(latest("2026-12-02") == "2026-11-30")
+        #expect(latest("2026-11-30") == "2026-11-26")
+        // Due up to Sunday (Friday and the weekend) → from Tuesday.
+        #expect(latest("2026-12-01") == "2026-11-29")
+        // After the National Day week: due 30 September (or in the holidays) is 2 working days overdue on 9 October.
+        #expect(latest("2026-10-09") == "2026-10-07")
+        #expect(latest("2026-10-08") == "2026-09-29")
+        #expect(latest("2026-12-02", 1) == "2026-12-01")
+    }
+
     // MARK: - Year plans
 
     func check(_ plan: [PlannedTask], start: Timestamp, services: Int) {

@@ -60,25 +60,23 @@ extension EngagementService {
     /// manager.
     func escalate(at now: Timestamp) async throws -> Int {
         let calendar = context.calendar
-        let today = calendar.businessDate(of: now)
+        let latestDue = Self.latestDueDateToEscalate(
+            today: calendar.businessDate(of: now), workingDays: settings.escalateAfterWorkingDays, calendar: calendar)
         return try await context.withOutboxTransaction { connection, outbox in
             let candidates = try await connection.query(
                 """
-                SELECT t.task_id, t.customer_id, t.manager_id, t.kind, t.due_at, t.due_date::text, s.branch_id
+                SELECT t.task_id, t.customer_id, t.manager_id, t.kind, t.due_at, s.branch_id
                 FROM tasks t LEFT JOIN staff s ON s.staff_id = t.manager_id
                 WHERE t.status = 'open' AND t.overdue_at IS NOT NULL AND t.escalated_at IS NULL
-                    AND t.due_date < \(today.description)::date
+                    AND t.due_date <= \(latestDue.description)::date
                 ORDER BY t.due_date LIMIT \(Self.batchSize) FOR UPDATE OF t SKIP LOCKED
                 """,
                 logger: context.logger
             ).collect()
             var count = 0
             for row in candidates {
-                let (taskID, customerID, managerID, kind, dueAt, dueDate, branchID) = try row.decode(
-                    (UUID, String?, String, String, Date, String, String?).self)
-                guard let due = BusinessDate(dueDate),
-                    calendar.workingDay(settings.escalateAfterWorkingDays, after: due) <= today
-                else { continue }
+                let (taskID, customerID, managerID, kind, dueAt, branchID) = try row.decode(
+                    (UUID, String?, String, String, Date, String?).self)
                 let lead = try await escalationTarget(branchID: branchID, excluding: managerID, connection: connection)
                 try await connection.query(
                     "UPDATE tasks SET escalated_at = \(now.date), escalated_to = \(lead) WHERE task_id = \(taskID)",
@@ -94,6 +92,20 @@ extension EngagementService {
             }
             return count
         }
+    }
+
+    /// The latest due day whose task is `workingDays` working days overdue today: the `workingDays`-th working day
+    /// after it is today or earlier. Due Monday, 2 working days → escalated from Wednesday.
+    static func latestDueDateToEscalate(today: BusinessDate, workingDays: Int, calendar: BusinessCalendar)
+        -> BusinessDate
+    {
+        var day = today.adding(days: -1)
+        // Bounded: a year back holds far more than the 60 working days the setting allows.
+        for _ in 0..<400 {
+            if calendar.workingDay(workingDays, after: day) <= today { return day }
+            day = day.adding(days: -1)
+        }
+        return day
     }
 
     private func escalationTarget(branchID: String?, excluding managerID: String, connection: PostgresConnection)
