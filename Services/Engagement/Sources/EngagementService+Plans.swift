@@ -9,19 +9,20 @@ extension EngagementService {
     /// A new exclusive manager: the customer's open tasks move to them; a customer with a tier and no active plan
     /// gets a year's plan from the assignment.
     func assigned(_ assigned: ManagerAssigned.V1, eventID: String, tasks: TaskStore) async throws {
-        let rows = try await tasks.connection.query(
+        let previous = try await tasks.connection.query(
+            "SELECT manager_id FROM customers WHERE customer_id = \(assigned.customerId) FOR UPDATE",
+            logger: tasks.logger
+        ).collect().first?.decode(String.self)
+        try await tasks.connection.query(
             """
-            WITH previous AS (SELECT manager_id FROM customers WHERE customer_id = \(assigned.customerId) FOR UPDATE)
             INSERT INTO customers (customer_id, manager_id, branch_id, tier, assigned_at)
             VALUES (\(assigned.customerId), \(assigned.managerId), \(assigned.branchId), \(assigned.tier?.rawValue),
                 \(assigned.at.date))
             ON CONFLICT (customer_id) DO UPDATE SET manager_id = EXCLUDED.manager_id, branch_id = EXCLUDED.branch_id,
                 tier = EXCLUDED.tier, assigned_at = EXCLUDED.assigned_at
-            RETURNING (SELECT manager_id FROM previous)
             """,
-            logger: tasks.logger
-        ).collect()
-        if let previous = try rows.first?.decode(String?.self), previous != assigned.managerId {
+            logger: tasks.logger)
+        if let previous, previous != assigned.managerId {
             try await moveTo(
                 assigned.managerId, customerID: assigned.customerId, from: previous, reason: assigned.reason.rawValue,
                 tasks: tasks)
@@ -42,7 +43,7 @@ extension EngagementService {
         let current = try await activePlan(of: changed.customerId, tasks: tasks)
         if let current {
             guard current.tier != changed.tier else { return }
-            try await endPlan(current.planID, status: "superseded", tasks: tasks)
+            try await endPlan(current.planID, status: "superseded", after: changed.at, tasks: tasks)
         }
         guard let tier = changed.tier else { return }
         try await plan(
@@ -110,14 +111,14 @@ extension EngagementService {
         return ActivePlan(planID: planID, tier: Tier(rawValue: tier))
     }
 
-    /// Ends a plan; its open tasks due after now are cancelled (the past ones stay, overdue if not done).
-    func endPlan(_ planID: UUID, status: String, tasks: TaskStore) async throws {
+    /// Ends a plan; its open tasks due after `cutoff` are cancelled (the earlier ones stay, overdue if not done).
+    func endPlan(_ planID: UUID, status: String, after cutoff: Timestamp, tasks: TaskStore) async throws {
         try await tasks.connection.query(
             "UPDATE plans SET status = \(status) WHERE plan_id = \(planID)", logger: tasks.logger)
         try await tasks.connection.query(
             """
             UPDATE tasks SET status = 'cancelled', outcome = \("plan \(status)")
-            WHERE plan_id = \(planID) AND status = 'open' AND due_at > \(tasks.now.date)
+            WHERE plan_id = \(planID) AND status = 'open' AND due_at > \(cutoff.date)
             """,
             logger: tasks.logger)
     }

@@ -69,6 +69,10 @@ extension EngagementService {
                 FROM tasks t LEFT JOIN staff s ON s.staff_id = t.manager_id
                 WHERE t.status = 'open' AND t.overdue_at IS NOT NULL AND t.escalated_at IS NULL
                     AND t.due_date <= \(latestDue.description)::date
+                    -- Only where someone can take it: the rest waits until the directory names a lead.
+                    AND EXISTS (
+                        SELECT 1 FROM staff lead WHERE lead.branch_id = s.branch_id AND lead.status = 'active'
+                            AND lead.role IN ('team_lead', 'centre_head') AND lead.staff_id <> t.manager_id)
                 ORDER BY t.due_date LIMIT \(Self.batchSize) FOR UPDATE OF t SKIP LOCKED
                 """,
                 logger: context.logger
@@ -77,11 +81,13 @@ extension EngagementService {
             for row in candidates {
                 let (taskID, customerID, managerID, kind, dueAt, branchID) = try row.decode(
                     (UUID, String?, String, String, Date, String?).self)
-                let lead = try await escalationTarget(branchID: branchID, excluding: managerID, connection: connection)
+                guard
+                    let lead = try await escalationTarget(
+                        branchID: branchID, excluding: managerID, connection: connection)
+                else { continue }
                 try await connection.query(
                     "UPDATE tasks SET escalated_at = \(now.date), escalated_to = \(lead) WHERE task_id = \(taskID)",
                     logger: context.logger)
-                guard let lead else { continue }
                 try outbox.emit(
                     TaskOverdue.V1(
                         taskId: taskID.uuidString.lowercased(), customerId: customerID, managerId: managerID,

@@ -106,7 +106,7 @@ public struct EngagementService: ConciergeService {
     }
 
     /// A referred customer who declined or left unserved becomes a lead to follow up by the end of the next working
-    /// day; the reception that will not happen is cancelled.
+    /// day; the reception that will not happen and the walk-in follow-up are cancelled.
     private func visitLeft(_ left: VisitLeft.V1, eventID: String, tasks: TaskStore) async throws {
         guard left.outcome == .referralDeclined || left.outcome == .leftUnserved else { return }
         let rows = try await tasks.connection.query(
@@ -119,12 +119,20 @@ public struct EngagementService: ConciergeService {
         ).collect()
         guard let row = rows.first else { return }
         let (customerID, managerID, referralID, branchID) = try row.decode((String?, String, String?, String?).self)
-        try await tasks.connection.query(
-            """
-            UPDATE tasks SET status = 'cancelled', outcome = \(left.outcome?.rawValue)
-            WHERE visit_id = \(left.visitId) AND kind = 'receive_walkin' AND status = 'open'
-            """,
-            logger: tasks.logger)
+        // Only while the reception is still open: a customer already served, or a second report of the same
+        // departure, changes nothing. The lead follow-up replaces the walk-in follow-up.
+        func cancel(_ kind: TaskKind) async throws -> Bool {
+            try await !tasks.connection.query(
+                """
+                UPDATE tasks SET status = 'cancelled', outcome = \(left.outcome?.rawValue)
+                WHERE visit_id = \(left.visitId) AND kind = \(kind.rawValue) AND status = 'open'
+                RETURNING 1
+                """,
+                logger: tasks.logger
+            ).collect().isEmpty
+        }
+        guard try await cancel(.receiveWalkIn) else { return }
+        _ = try await cancel(.followUp)
         let due = TaskTimes.endOfWorkingDay(settings.leadFollowUpWorkingDays, after: left.at, calendar: context.calendar)
         let reason = left.outcome == .referralDeclined ? "declined the referral" : "left without being served"
         try await tasks.schedule(
@@ -148,15 +156,18 @@ public struct EngagementService: ConciergeService {
             logger: tasks.logger)
         let outcome = contact.outcome ?? "\(contact.kind.rawValue) logged (activity \(contact.activityId))"
         if let raw = contact.taskId, let taskID = UUID(uuidString: raw),
-            try await tasks.complete(.task(taskID), at: contact.at, outcome: outcome) != nil
+            try await tasks.complete(.task(taskID, customerID: contact.customerId), at: contact.at, outcome: outcome)
+                != nil
         {
             return
         }
+        // A call or message the customer made is not one of the plan's proactive contacts (E-03).
         let kinds: [TaskKind] =
             switch contact.kind {
-            case .call, .message: [.maintenanceContact]
+            case .call, .message: contact.proactive ? [.maintenanceContact] : []
             case .meeting, .visit: [.maintenanceMeeting]
             }
+        guard !kinds.isEmpty else { return }
         try await tasks.complete(
             .earliest(customerID: contact.customerId, managerID: contact.managerId, kinds: kinds), at: contact.at,
             outcome: outcome)
@@ -167,8 +178,18 @@ public struct EngagementService: ConciergeService {
     {
         let (dayBefore, morning) = TaskTimes.appointmentConfirmations(
             at: appointment.at, settings: settings, calendar: context.calendar)
+        // Keyed by the appointment and its time: a re-sent booking adds nothing, a moved one replaces the
+        // confirmations still open.
+        let key = "appointment/\(appointment.appointmentId)/\(appointment.at.millisecondsSinceEpoch)"
+        try await tasks.connection.query(
+            """
+            UPDATE tasks SET status = 'cancelled', outcome = 'appointment moved'
+            WHERE appointment_id = \(appointment.appointmentId) AND kind = 'appointment_confirmation'
+                AND status = 'open' AND source_event_id <> \(key)
+            """,
+            logger: tasks.logger)
         let subject = TaskStore.Subject(
-            customerID: appointment.customerId, managerID: appointment.managerId, sourceEventID: eventID,
+            customerID: appointment.customerId, managerID: appointment.managerId, sourceEventID: key,
             branchID: appointment.branchId, appointmentID: appointment.appointmentId)
         let title = "Confirm the appointment of \(appointment.at.rfc3339) with the customer"
         // A confirmation whose time has already passed when the booking arrives is not planned.
@@ -187,21 +208,24 @@ public struct EngagementService: ConciergeService {
     /// A fall in average daily assets of `ENGAGEMENT_AUM_DROP_PERCENT` or more between two profiles → one retention
     /// task, unless one is open.
     private func profile(_ profile: CustomerProfile.V1, eventID: String, tasks: TaskStore) async throws {
-        let rows = try await tasks.connection.query(
+        let known = try await tasks.connection.query(
             """
-            WITH previous AS (
-                SELECT aum_daily_avg, aum_as_of FROM customers WHERE customer_id = \(profile.customerId) FOR UPDATE
-            )
-            UPDATE customers SET aum_daily_avg = \(profile.aumDailyAvg.decimalString)::numeric,
-                aum_as_of = \(profile.asOf.description)::date
+            SELECT aum_daily_avg::text, manager_id, branch_id FROM customers
             WHERE customer_id = \(profile.customerId)
                 AND (aum_as_of IS NULL OR aum_as_of <= \(profile.asOf.description)::date)
-            RETURNING (SELECT aum_daily_avg::text FROM previous), manager_id, branch_id
+            FOR UPDATE
             """,
             logger: tasks.logger
         ).collect()
-        guard let row = rows.first else { return }
+        guard let row = known.first else { return }
         let (previousText, managerID, branchID) = try row.decode((String?, String, String).self)
+        try await tasks.connection.query(
+            """
+            UPDATE customers SET aum_daily_avg = \(profile.aumDailyAvg.decimalString)::numeric,
+                aum_as_of = \(profile.asOf.description)::date
+            WHERE customer_id = \(profile.customerId)
+            """,
+            logger: tasks.logger)
         guard let previousText, let previous = try? Amount(parsing: previousText), previous.minorUnits > 0,
             (previous.minorUnits - profile.aumDailyAvg.minorUnits) * 100
                 >= previous.minorUnits * Int64(settings.aumDropPercent)

@@ -142,8 +142,13 @@ struct TaskStore {
     func complete(_ condition: Condition, at completedAt: Timestamp, outcome: String?) async throws -> Completed? {
         let match: PostgresQuery =
             switch condition {
-            case .task(let id):
+            case .task(let id, nil):
                 "SELECT task_id FROM tasks WHERE task_id = \(id) AND status = 'open' FOR UPDATE"
+            case .task(let id, let customerID?):
+                """
+                SELECT task_id FROM tasks
+                WHERE task_id = \(id) AND status = 'open' AND customer_id = \(customerID) FOR UPDATE
+                """
             case .earliest(let customerID, let managerID, let kinds):
                 """
                 SELECT task_id FROM tasks
@@ -181,8 +186,8 @@ struct TaskStore {
     }
 
     enum Condition {
-        /// That task.
-        case task(UUID)
+        /// That task (when `customerID` is given, only if it is that customer's).
+        case task(UUID, customerID: String? = nil)
         /// The earliest open task of the customer and manager among `kinds` (E-04, E-10).
         case earliest(customerID: String, managerID: String, kinds: [TaskKind])
         /// The visit's open task of `kind`.
