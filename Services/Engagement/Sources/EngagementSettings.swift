@@ -76,7 +76,8 @@ public struct EngagementSettings: Sendable {
     /// (`ENGAGEMENT_ESCALATE_AFTER_WORKING_DAYS`, default 2).
     public var escalateAfterWorkingDays: Int
     /// `complaint_follow_up` is due at the end of this working day after the case is resolved
-    /// (`ENGAGEMENT_COMPLAINT_FOLLOW_UP_WORKING_DAYS`, default 3; F-05).
+    /// (`ENGAGEMENT_COMPLAINT_FOLLOW_UP_WORKING_DAYS`, default 3; F-05 gives no number: a project default, the same
+    /// window as F-02's reply).
     public var complaintFollowUpWorkingDays: Int
     /// How often the scheduler looks for overdue tasks, escalations, dormant customers and plans to renew
     /// (`ENGAGEMENT_SCHEDULER_INTERVAL_MS`, default 30,000).

@@ -24,7 +24,7 @@ public struct PlannedTask: Sendable, Equatable {
 /// The tasks a routed walk-in referral puts on the manager's agenda (C-05, C-06, E-10).
 public enum WalkInPlan {
     /// - `receive_walkin`: receive the customer, due `receiveWalkInDue` after the referral (C-06);
-    /// - `record_visit`: record the visit, by the end of the visit day (C-05, E-10 "record promptly");
+    /// - `record_visit`: record the visit, by the end of the visit day (C-05; E-04 "record promptly", E-10 日终);
     /// - `follow_up`: follow up, due by the end of the `followUpWorkingDays`-th working day after the visit day
     ///   (C-05, E-09).
     public static func tasks(referredAt: Timestamp, settings: EngagementSettings, calendar: BusinessCalendar)

@@ -24,7 +24,7 @@ public enum TaskKind: String, WireEnum {
     case handoverFirstContact = "handover_first_contact"
     /// Confirm an appointment.
     case appointmentConfirmation = "appointment_confirmation"
-    /// Retention contact (E-12).
+    /// Retention contact: a dormant customer or a large fall in assets (E-09, B-10).
     case retention
     /// Follow up a complaint.
     case complaintFollowUp = "complaint_follow_up"

@@ -24,7 +24,7 @@ extension TaskCompleted {
         public var taskId: String
         /// The customer.
         public var customerId: String?
-        /// The manager who completed it.
+        /// The manager whose task it was (a logged contact is matched to the task's manager).
         public var managerId: String
         /// What the task was.
         public var kind: TaskKind

@@ -1,6 +1,7 @@
 // MARK: - TaskReassigned
 
-/// A task moves to another manager, e.g. after a handover or during leave.
+/// A task moves to another manager: after a handover (rulebook D-05) or another change of the customer's exclusive
+/// manager (a transfer, D-08).
 ///
 /// Type `concierge.engagement.task-reassigned.v1` on topic `engagement.events`; Kafka key: `customerId`.
 ///
@@ -28,7 +29,7 @@ extension TaskReassigned {
         public var fromManagerId: String
         /// The new owner.
         public var toManagerId: String
-        /// Why, e.g. `handover (D-05)`.
+        /// Why: `handover` (D-05), or the `manager-assigned` reason (`transfer`, `rebalance`, `manual`).
         public var reason: String
         /// When it was reassigned.
         public var at: Timestamp

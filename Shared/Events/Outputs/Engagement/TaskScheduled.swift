@@ -1,6 +1,7 @@
 // MARK: - TaskScheduled
 
-/// A task is put on a manager's agenda by a rulebook rule (rulebook C-06, D-05, E-03, E-05, E-09, E-12).
+/// A task is put on a manager's agenda by a rulebook rule (rulebook C-05, C-06, D-05, E-03, E-05, E-07,
+/// E-09, F-05).
 ///
 /// Type `concierge.engagement.task-scheduled.v1` on topic `engagement.events`; Kafka key: `customerId` when known,
 /// else `visitId`, else `taskId`.
@@ -39,7 +40,7 @@ extension TaskScheduled {
         public var referralId: String?
         /// The branch, when relevant. (Concierge addition to the contract.)
         public var branchId: String?
-        /// A short title for the agenda, e.g. `Quarterly portfolio review`. (Concierge addition to the contract.)
+        /// A short title for the agenda, e.g. `Follow up the walk-in visit`. (Concierge addition to the contract.)
         public var title: String?
 
         /// Creates the event data; each parameter sets the property of the same name.
