@@ -94,6 +94,9 @@ public enum EventPayload: Sendable, Equatable {
     case caseReopened(CaseReopened.Latest)
     /// `concierge.complaints.case-breached.v1`.
     case caseBreached(CaseBreached.Latest)
+    case caseReplied(CaseReplied.Latest)
+    case caseDueSoon(CaseDueSoon.Latest)
+    case hotspotDetected(HotspotDetected.Latest)
 
     // MARK: - scoring.events
 
@@ -147,6 +150,9 @@ extension EventPayload {
         case .caseResolved(let data): data
         case .caseReopened(let data): data
         case .caseBreached(let data): data
+        case .caseReplied(let data): data
+        case .caseDueSoon(let data): data
+        case .hotspotDetected(let data): data
         case .customerTierChanged(let data): data
         case .branchDailyStats(let data): data
         case .scorecardPublished(let data): data

@@ -28,14 +28,21 @@ extension CaseEscalated {
         public var reason: String
         /// When.
         public var at: Timestamp
+        /// The staffId who owns the case at the new level, when it is a person (the centre head); the higher levels
+        /// are teams (added by Concierge).
+        public var ownerId: String?
 
         /// Creates the event data; each parameter sets the property of the same name.
-        public init(caseId: String, fromLevel: CaseLevel, toLevel: CaseLevel, reason: String, at: Timestamp) {
+        public init(
+            caseId: String, fromLevel: CaseLevel, toLevel: CaseLevel, reason: String, at: Timestamp,
+            ownerId: String? = nil
+        ) {
             self.caseId = caseId
             self.fromLevel = fromLevel
             self.toLevel = toLevel
             self.reason = reason
             self.at = at
+            self.ownerId = ownerId
         }
 
         /// The Kafka key: `caseId`.
