@@ -105,11 +105,11 @@ struct ComplaintsTests {
             #expect(detail.timeline.map(\.action) == ["opened", "resolved_on_spot"])
 
             #expect(
-                try await harness.service.cases(branchID: "SH001", status: nil, overdue: false).cases.map(\.caseId) == [
+                try await harness.service.cases(.init(branchID: "SH001", status: nil, overdue: false)).cases.map(\.caseId) == [
                     case_.caseId
                 ])
-            #expect(try await harness.service.cases(branchID: nil, status: "resolved", overdue: false).cases.count == 1)
-            #expect(try await harness.service.cases(branchID: nil, status: "open", overdue: false).cases.isEmpty)
+            #expect(try await harness.service.cases(.init(branchID: nil, status: "resolved", overdue: false)).cases.count == 1)
+            #expect(try await harness.service.cases(.init(branchID: nil, status: "open", overdue: false)).cases.isEmpty)
         }
     }
 
@@ -173,26 +173,26 @@ struct ComplaintsTests {
                 try await harness.deliver(
                     complaint("K-SH2", receivedAt: try ts("2026-01-07T10:00:00.000+08:00"), branch: "SH002")))
 
-            let all = try await harness.service.cases(branchID: nil, status: nil, overdue: false).cases
+            let all = try await harness.service.cases(.init(branchID: nil, status: nil, overdue: false)).cases
             // Newest first.
             #expect(all.map(\.caseId) == [fresh.caseId, elsewhere.caseId, oldResolved.caseId, old.caseId])
 
-            let overdue = try await harness.service.cases(branchID: "SH001", status: nil, overdue: true).cases
+            let overdue = try await harness.service.cases(.init(branchID: "SH001", status: nil, overdue: true)).cases
             #expect(overdue.map(\.caseId) == [old.caseId])
             #expect(overdue.first?.overdue == true)
             #expect(overdue.first?.replyDueAt == (try ts("2026-01-08T23:59:59.999+08:00")))
 
-            let open = try await harness.service.cases(branchID: "SH001", status: "open", overdue: false).cases
+            let open = try await harness.service.cases(.init(branchID: "SH001", status: "open", overdue: false)).cases
             #expect(open.map(\.caseId) == [fresh.caseId, old.caseId])
             #expect(open.first?.overdue == false)
 
-            let resolved = try await harness.service.cases(branchID: "SH001", status: "resolved", overdue: false).cases
+            let resolved = try await harness.service.cases(.init(branchID: "SH001", status: "resolved", overdue: false)).cases
             #expect(resolved.map(\.caseId) == [oldResolved.caseId])
             #expect(resolved.first?.overdue == false)
 
-            let everyOverdue = try await harness.service.cases(branchID: nil, status: "open", overdue: true).cases
+            let everyOverdue = try await harness.service.cases(.init(branchID: nil, status: "open", overdue: true)).cases
             #expect(Set(everyOverdue.map(\.caseId)) == [old.caseId, elsewhere.caseId])
-            #expect(try await harness.service.cases(branchID: "SH404", status: nil, overdue: false).cases.isEmpty)
+            #expect(try await harness.service.cases(.init(branchID: "SH404", status: nil, overdue: false)).cases.isEmpty)
         }
     }
 }

@@ -11,7 +11,7 @@ import Testing
 struct ReplyDeadlineLogicTests {
     func due(_ receivedAt: String, days: Int = 3) throws -> Timestamp {
         ComplaintsService.replyDue(
-            receivedAt: try ts(receivedAt), settings: ComplaintSettings(replyWorkingDays: days),
+            receivedAt: try ts(receivedAt), workingDays: days,
             calendar: shanghaiCalendar)
     }
 

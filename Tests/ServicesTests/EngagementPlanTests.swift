@@ -62,9 +62,7 @@ struct EngagementPlanTests {
     @Test("E-04 a task is escalated once it is 2 working days overdue: due Monday → from Wednesday; due Thursday → from Monday")
     func escalationDay() {
         func latest(_ today: String, _ days: Int = 2) -> String {
-            EngagementService.latestDueDateToEscalate(
-                today: BusinessDate(today)!, workingDays: days, calendar: calendar
-            ).description
+            calendar.latestDay(days, workingDaysBefore: BusinessDate(today)!).description
         }
         #expect(latest("2026-12-02") == "2026-11-30")
         #expect(latest("2026-11-30") == "2026-11-26")

@@ -60,8 +60,8 @@ extension EngagementService {
     /// manager.
     func escalate(at now: Timestamp) async throws -> Int {
         let calendar = context.calendar
-        let latestDue = Self.latestDueDateToEscalate(
-            today: calendar.businessDate(of: now), workingDays: settings.escalateAfterWorkingDays, calendar: calendar)
+        let latestDue = calendar.latestDay(
+            settings.escalateAfterWorkingDays, workingDaysBefore: calendar.businessDate(of: now))
         return try await context.withOutboxTransaction { connection, outbox in
             let candidates = try await connection.query(
                 """
@@ -98,20 +98,6 @@ extension EngagementService {
             }
             return count
         }
-    }
-
-    /// The latest due day whose task is `workingDays` working days overdue today: the `workingDays`-th working day
-    /// after it is today or earlier. Due Monday, 2 working days → escalated from Wednesday.
-    static func latestDueDateToEscalate(today: BusinessDate, workingDays: Int, calendar: BusinessCalendar)
-        -> BusinessDate
-    {
-        var day = today.adding(days: -1)
-        // Bounded: a year back holds far more than the 60 working days the setting allows.
-        for _ in 0..<400 {
-            if calendar.workingDay(workingDays, after: day) <= today { return day }
-            day = day.adding(days: -1)
-        }
-        return day
     }
 
     private func escalationTarget(branchID: String?, excluding managerID: String, connection: PostgresConnection)

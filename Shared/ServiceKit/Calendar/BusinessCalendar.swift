@@ -69,6 +69,19 @@ public struct BusinessCalendar: Sendable {
         return BusinessDate(dayNumber: day)
     }
 
+    /// The latest day `d` before `limit` whose `count`-th working day after it is on or before `limit`: with a
+    /// due day `d` and "escalate `count` working days later", every due day up to the result is due for escalation
+    /// on `limit`. Due Monday, 2 working days, limit Wednesday → Monday.
+    public func latestDay(_ count: Int, workingDaysBefore limit: BusinessDate) -> BusinessDate {
+        var day = limit.adding(days: -1)
+        // Bounded: a year back holds far more working days than any setting allows.
+        for _ in 0..<400 {
+            if workingDay(count, after: day) <= limit { return day }
+            day = day.adding(days: -1)
+        }
+        return day
+    }
+
     private func hasExceptions(from first: Int64, through last: Int64) -> Bool {
         (holidays.union(workdays)).contains { $0.dayNumber >= first && $0.dayNumber <= last }
     }
