@@ -96,7 +96,8 @@ extension ComplaintsService {
                     """
                     UPDATE cases SET status = 'open', reply_due_at = \(due.date), cycle = cycle + 1,
                         cycle_started_at = \(now.date), reopened_count = reopened_count + 1, replied_at = NULL,
-                        resolved_at = NULL
+                        reply = NULL, resolution = NULL, resolved_at = NULL,
+                        acknowledged_at = coalesce(acknowledged_at, \(now.date))
                     WHERE case_id = \(caseID)
                     """,
                     logger: context.logger)

@@ -25,7 +25,7 @@ extension ComplaintsService {
             }
         }
         router.get("/reports/daily") { request, _ in
-            let branchID = request.uri.queryParameters.get("branchId").map { String($0) }
+            let branchID = request.uri.queryParameters.get("branchId").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
             return try await self.dailyReport(
                 branchID: branchID, date: try request.businessDate(calendar: context.calendar))
         }

@@ -134,6 +134,13 @@ public struct ComplaintsService: ConciergeService {
         let replyDue = Self.replyDue(
             receivedAt: new.receivedAt, workingDays: settings.replyWorkingDays, calendar: context.calendar)
         let ledger = CaseLedger(connection: context.connection, outbox: context.outbox, logger: context.logger)
+        var new = new
+        if new.branchID == nil, let customer = new.customerID {
+            // A call-centre case without a branch belongs to the customer's home branch, when known.
+            new.branchID = try await ledger.connection.query(
+                "SELECT branch_id FROM customer_managers WHERE customer_id = \(customer)", logger: ledger.logger
+            ).collect().first?.decode(String.self)
+        }
         let (owner, informed) = try await owners(for: new, ledger: ledger)
         let inserted = try await context.connection.query(
             """
@@ -226,22 +233,39 @@ public struct ComplaintsService: ConciergeService {
         try await connection.query(
             "SELECT pg_advisory_xact_lock(hashtext('complaints.hotspot'), hashtext(\(branchID + "/" + category)))",
             logger: ledger.logger)
-        let windowStart = receivedAt.date.addingTimeInterval(-Double(settings.hotspotDays) * 86_400)
-        let recent = try await connection.query(
+        // The windows that hold the new case end at it or at a later case within the window's length (a complaint
+        // can be recorded after later ones: an opinion book is read after business, F-03); the earliest full one counts.
+        let length = Double(settings.hotspotDays) * 86_400
+        let ends = try await connection.query(
+            """
+            SELECT e.received_at FROM cases e
+            WHERE e.branch_id = \(branchID) AND e.category = \(category) AND e.received_at >= \(receivedAt.date)
+                AND e.received_at < \(receivedAt.date.addingTimeInterval(length))
+                AND (SELECT count(*) FROM cases c WHERE c.branch_id = e.branch_id AND c.category = e.category
+                    AND c.received_at > e.received_at - make_interval(days => \(settings.hotspotDays)::int)
+                    AND c.received_at <= e.received_at) >= \(settings.hotspotCases)
+            ORDER BY e.received_at LIMIT 1
+            """,
+            logger: ledger.logger
+        ).collect()
+        guard let windowEnd = try ends.first?.decode(Date.self) else { return }
+        let windowStart = windowEnd.addingTimeInterval(-length)
+        let overlapping = try await connection.query(
             """
             SELECT 1 FROM hotspots
             WHERE branch_id = \(branchID) AND category = \(category) AND detected_at > \(windowStart)
+                AND window_start < \(windowEnd)
             LIMIT 1
             """,
             logger: ledger.logger
         ).collect()
-        guard recent.isEmpty else { return }
+        guard overlapping.isEmpty else { return }
         var caseIDs: [String] = []
         for try await id in try await connection.query(
             """
             SELECT case_id FROM cases
             WHERE branch_id = \(branchID) AND category = \(category) AND received_at > \(windowStart)
-                AND received_at <= \(receivedAt.date)
+                AND received_at <= \(windowEnd)
             ORDER BY received_at, case_id
             """,
             logger: ledger.logger
@@ -253,7 +277,7 @@ public struct ComplaintsService: ConciergeService {
         try await connection.query(
             """
             INSERT INTO hotspots (hotspot_id, branch_id, category, window_start, detected_at, case_count)
-            VALUES (\(hotspotID), \(branchID), \(category), \(windowStart), \(receivedAt.date), \(caseIDs.count))
+            VALUES (\(hotspotID), \(branchID), \(category), \(windowStart), \(windowEnd), \(caseIDs.count))
             """,
             logger: ledger.logger)
         try ledger.outbox.emit(
@@ -261,7 +285,7 @@ public struct ComplaintsService: ConciergeService {
                 hotspotId: hotspotID.uuidString.lowercased(), branchId: branchID, category: category,
                 caseCount: caseIDs.count, caseIds: caseIDs,
                 windowStart: context.calendar.localized(Timestamp(nearest: windowStart)),
-                at: context.calendar.localized(receivedAt)),
+                at: context.calendar.localized(windowEnd)),
             time: now, subject: "branch/\(branchID)")
     }
 }

@@ -25,7 +25,7 @@ public enum Topics {
     public static let assignmentEvents = "assignment.events"
     /// Engagement service events. Key: `customerId`.
     public static let engagementEvents = "engagement.events"
-    /// Complaints service events. Key: `caseId`.
+    /// Complaints service events. Key: `caseId` (`hotspot-detected`: `branchId`).
     public static let complaintsEvents = "complaints.events"
     /// Scoring service events. Key: `customerId` or `staffId` (`branchId` for branch statistics).
     public static let scoringEvents = "scoring.events"

@@ -69,11 +69,12 @@ public struct BusinessCalendar: Sendable {
         return BusinessDate(dayNumber: day)
     }
 
-    /// The latest day `d` before `limit` whose `count`-th working day after it is on or before `limit`: with a
-    /// due day `d` and "escalate `count` working days later", every due day up to the result is due for escalation
-    /// on `limit`. Due Monday, 2 working days, limit Wednesday → Monday.
+    /// The latest day `d` (on or before `limit`) whose `count`-th working day after it is on or before `limit`:
+    /// with a due day `d` and "escalate `count` working days later", every due day up to the result is due for
+    /// escalation on `limit`. Due Monday, 2 working days, limit Wednesday → Monday; 0 working days, limit a working
+    /// day → the limit itself.
     public func latestDay(_ count: Int, workingDaysBefore limit: BusinessDate) -> BusinessDate {
-        var day = limit.adding(days: -1)
+        var day = limit
         // Bounded: a year back holds far more working days than any setting allows.
         for _ in 0..<400 {
             if workingDay(count, after: day) <= limit { return day }

@@ -29,7 +29,8 @@ extension CaseDueSoon {
         public var level: CaseLevel
         /// The reply deadline.
         public var replyDueAt: Timestamp
-        /// The share of the reply time used when the warning was raised, in percent.
+        /// The configured share of the reply time (clock time from receipt or reopening) after which the warning is
+        /// raised, in percent (`COMPLAINTS_WARN_PERCENT`).
         public var sharePercent: Int
         /// When the warning was raised.
         public var at: Timestamp

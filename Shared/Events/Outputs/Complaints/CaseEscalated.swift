@@ -28,8 +28,8 @@ extension CaseEscalated {
         public var reason: String
         /// When.
         public var at: Timestamp
-        /// The staffId who owns the case at the new level, when it is a person (the centre head); the higher levels
-        /// are teams (added by Concierge).
+        /// At the centre-head level, the case's owner: the centre head, or the previous owner when the directory names
+        /// no centre head; `nil` at the higher levels, which are teams (added by Concierge).
         public var ownerId: String?
 
         /// Creates the event data; each parameter sets the property of the same name.

@@ -26,7 +26,7 @@ extension CaseResolved {
         public var resolution: String?
         /// When.
         public var at: Timestamp
-        /// Whether it was resolved by its reply deadline.
+        /// Whether the customer had the reply by the reply deadline (an on-the-spot answer always did).
         public var onTime: Bool?
         /// The staffId who resolved it.
         public var by: String?
