@@ -979,6 +979,69 @@ struct ComplaintsLifecycleTests {
         }
     }
 
+    @Test(
+        "A-13 after a hotspot, a complaint recorded late that completes a later, separate window raises the second hotspot, as it would have in order"
+    )
+    func lateHotspotAfterHotspot() async throws {
+        // H1…H5 (2–6 November, 10:00) make the first hotspot, window (30 Oct 10:00, 6 Nov 10:00]. Then C6 (7th 10:00),
+        // C7 (12th 10:00), C8 (13th 10:00), C9 (13th 12:00) and X (8th 10:00). The window ending at C9,
+        // (6 Nov 12:00, 13 Nov 12:00], holds C6, X, C7, C8 and C9: five cases, and it starts after the first
+        // hotspot's window ended, so it is a second hotspot (A-13: "after the window a new hotspot can be raised").
+        let first: [(String, String)] = [
+            ("H1", "2026-11-02T10:00:00.000+08:00"), ("H2", "2026-11-03T10:00:00.000+08:00"),
+            ("H3", "2026-11-04T10:00:00.000+08:00"), ("H4", "2026-11-05T10:00:00.000+08:00"),
+            ("H5", "2026-11-06T10:00:00.000+08:00"), ("C6", "2026-11-07T10:00:00.000+08:00"),
+        ]
+        let later: [(String, String)] = [
+            ("C7", "2026-11-12T10:00:00.000+08:00"), ("C8", "2026-11-13T10:00:00.000+08:00"),
+            ("C9", "2026-11-13T12:00:00.000+08:00"),
+        ]
+        let late = ("X", "2026-11-08T10:00:00.000+08:00")
+        // In order of receipt: the second hotspot comes with C9.
+        let inOrder = try await Harness.run { harness in
+            for (id, instant) in first + [late] + later {
+                try await harness.deliver(complaint(id, at: try ts(instant)))
+            }
+            return try await harness.allEmitted().payloads(HotspotDetected.V1.self).map(\.caseCount)
+        }
+        #expect(inOrder == [5, 5])
+        // X recorded last (an opinion-book entry read days later): the same five cases, the same second hotspot.
+        try await Harness.run { harness in
+            for (id, instant) in first + later {
+                try await harness.deliver(complaint(id, at: try ts(instant)))
+            }
+            #expect(try await harness.allEmitted().payloads(HotspotDetected.V1.self).count == 1)
+            let out = try await harness.deliver(complaint(late.0, at: try ts(late.1), channel: .opinionBook))
+            #expect(out.types == [CaseOpened.V1.eventType, HotspotDetected.V1.eventType])
+            let second = out.payloads(HotspotDetected.V1.self).first
+            #expect(second?.caseCount == 5)
+            #expect(second?.windowStart == (try ts("2026-11-06T12:00:00.000+08:00")))
+            #expect(second?.at == (try ts("2026-11-13T12:00:00.000+08:00")))
+            #expect(try await harness.allEmitted().payloads(HotspotDetected.V1.self).count == 2)
+        }
+    }
+
+    @Test("A-13 the fifth, sixth and seventh complaints handled at the same moment (other partitions) raise one hotspot")
+    func concurrentHotspot() async throws {
+        try await Harness.run { harness in
+            for index in 1...4 {
+                try await harness.deliver(complaint("P\(index)", at: try ts("2026-11-0\(index + 1)T10:00:00.000+08:00")))
+            }
+            let complaints = try (5...7).map { index in
+                complaint("P\(index)", at: try ts("2026-11-06T1\(index):00:00.000+08:00"))
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lodged in complaints { group.addTask { try await harness.deliver(lodged) } }
+                try await group.waitForAll()
+            }
+            let hotspots = try await harness.allEmitted().payloads(HotspotDetected.V1.self)
+            #expect(hotspots.count == 1)
+            #expect((hotspots.first?.caseCount ?? 0) >= 5)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM cases") == 7)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM hotspots") == 1)
+        }
+    }
+
     // MARK: - 10. Daily report and filters
 
     @Test(

@@ -234,7 +234,8 @@ public struct ComplaintsService: ConciergeService {
             "SELECT pg_advisory_xact_lock(hashtext('complaints.hotspot'), hashtext(\(branchID + "/" + category)))",
             logger: ledger.logger)
         // The windows that hold the new case end at it or at a later case within the window's length (a complaint
-        // can be recorded after later ones: an opinion book is read after business, F-03); the earliest full one counts.
+        // can be recorded after later ones: an opinion book is read after business, F-03); the earliest full one that
+        // does not overlap a hotspot already announced counts.
         let length = Double(settings.hotspotDays) * 86_400
         let ends = try await connection.query(
             """
@@ -244,22 +245,16 @@ public struct ComplaintsService: ConciergeService {
                 AND (SELECT count(*) FROM cases c WHERE c.branch_id = e.branch_id AND c.category = e.category
                     AND c.received_at > e.received_at - make_interval(days => \(settings.hotspotDays)::int)
                     AND c.received_at <= e.received_at) >= \(settings.hotspotCases)
+                -- Not overlapping a hotspot already announced for the branch and category.
+                AND NOT EXISTS (SELECT 1 FROM hotspots h WHERE h.branch_id = e.branch_id AND h.category = e.category
+                    AND h.detected_at > e.received_at - make_interval(days => \(settings.hotspotDays)::int)
+                    AND h.window_start < e.received_at)
             ORDER BY e.received_at LIMIT 1
             """,
             logger: ledger.logger
         ).collect()
         guard let windowEnd = try ends.first?.decode(Date.self) else { return }
         let windowStart = windowEnd.addingTimeInterval(-length)
-        let overlapping = try await connection.query(
-            """
-            SELECT 1 FROM hotspots
-            WHERE branch_id = \(branchID) AND category = \(category) AND detected_at > \(windowStart)
-                AND window_start < \(windowEnd)
-            LIMIT 1
-            """,
-            logger: ledger.logger
-        ).collect()
-        guard overlapping.isEmpty else { return }
         var caseIDs: [String] = []
         for try await id in try await connection.query(
             """
