@@ -87,16 +87,7 @@ public struct ComplaintsService: ConciergeService {
                     firstLineAttempted: escalation.firstLineAttempted),
                 eventID: event.id, context: context)
         case .staffUpdated(let staff):
-            try await context.connection.query(
-                """
-                INSERT INTO staff (staff_id, branch_id, role, status, effective_at)
-                VALUES (\(staff.staffId), \(staff.branchId), \(staff.role.rawValue), \(staff.status.rawValue),
-                    \(staff.effectiveAt.date))
-                ON CONFLICT (staff_id) DO UPDATE SET branch_id = EXCLUDED.branch_id, role = EXCLUDED.role,
-                    status = EXCLUDED.status, effective_at = EXCLUDED.effective_at
-                WHERE staff.effective_at <= EXCLUDED.effective_at
-                """,
-                logger: context.logger)
+            try await StaffDirectoryCopy.store(staff, on: context.connection, logger: context.logger)
         case .managerAssigned(let assigned):
             try await rememberManager(
                 assigned.customerId, assigned.managerId, branch: assigned.branchId, at: assigned.at, context: context)

@@ -79,16 +79,7 @@ public struct EngagementService: ConciergeService {
                 logger: context.logger)
         case .caseResolved(let resolved): try await caseResolved(resolved, eventID: event.id, tasks: tasks)
         case .staffUpdated(let staff):
-            try await context.connection.query(
-                """
-                INSERT INTO staff (staff_id, branch_id, role, status, effective_at)
-                VALUES (\(staff.staffId), \(staff.branchId), \(staff.role.rawValue), \(staff.status.rawValue),
-                    \(staff.effectiveAt.date))
-                ON CONFLICT (staff_id) DO UPDATE SET branch_id = EXCLUDED.branch_id, role = EXCLUDED.role,
-                    status = EXCLUDED.status, effective_at = EXCLUDED.effective_at
-                WHERE staff.effective_at <= EXCLUDED.effective_at
-                """,
-                logger: context.logger)
+            try await StaffDirectoryCopy.store(staff, on: context.connection, logger: context.logger)
         default:
             return
         }
