@@ -88,12 +88,6 @@ public enum Identification {
         public var classification: Classification? { level.classification }
     }
 
-    /// The tier for an asset level: A below the tier-B threshold, B from it (included), C from the tier-C
-    /// threshold (included).
-    public static func tier(for aum: Amount, settings: IntakeSettings) -> Tier {
-        settings.assetTiers.tier(for: aum)
-    }
-
     /// Classifies a visit:
     /// 1. a `segmentOverride` of `A`, `B`, `C`, `potential` or `standard` in the profile decides (B-03);
     /// 2. VIP by average daily assets from the VIP threshold, tier by B-03 (B-01, B-03), unless core banking says
@@ -115,7 +109,7 @@ public enum Identification {
             if profile.cardHolder == false {
                 potentialByAssets = true
             } else {
-                let tier = tier(for: profile.aumDailyAvg, settings: settings)
+                let tier = settings.assetTiers.tier(for: profile.aumDailyAvg)
                 assetTier = tier
                 vipReasons.append(
                     "average daily assets \(profile.aumDailyAvg.decimalString) ≥ \(settings.vipMinimum.decimalString): "
