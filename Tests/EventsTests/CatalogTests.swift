@@ -23,7 +23,7 @@ struct CatalogTests {
                 "bank.branch.visit-left.v1",
             ])
         let counts = Topics.all.map { EventCatalog.eventTypes(onTopic: $0).count }
-        #expect(counts == [4, 1, 1, 1, 1, 3, 4, 6, 4, 9, 3, 1])
+        #expect(counts == [4, 1, 1, 1, 1, 3, 4, 6, 4, 9, 5, 1])
         #expect(EventCatalog.eventTypes(onTopic: "no.such.topic").isEmpty)
     }
 

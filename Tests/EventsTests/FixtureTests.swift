@@ -37,7 +37,7 @@ struct FixtureTests {
     @Test("every fixture file names a known event type, and every event type has a fixture")
     func fixturesMatchCatalog() throws {
         #expect(try Fixtures.allEventTypes() == EventCatalog.allEventTypes.sorted())
-        #expect(EventCatalog.allEventTypes.count == 38)
+        #expect(EventCatalog.allEventTypes.count == 40)
     }
 
     @Test("the payload case matches the type for the input fixtures")

@@ -45,6 +45,8 @@ struct PartitionKeyTests {
             ("concierge.scoring.customer-tier-changed.v1", "C000123"),
             ("concierge.scoring.branch-daily-stats.v1", "SH001"),
             ("concierge.scoring.scorecard-published.v1", "S0042"),
+            ("concierge.scoring.compliance-breach.v1", "C000123"),
+            ("concierge.scoring.assessment-recorded.v1", "S0042"),
             ("concierge.deadletter.v1", "V20261123-SH001-0051"),
         ])
     func fixtureKeys(eventType: String, key: String) throws {

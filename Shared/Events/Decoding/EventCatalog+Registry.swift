@@ -60,6 +60,8 @@ extension EventCatalog {
         Registration(CustomerTierChanged.V1.self) { .customerTierChanged($0) },
         Registration(BranchDailyStats.V1.self) { .branchDailyStats($0) },
         Registration(ScorecardPublished.V1.self) { .scorecardPublished($0) },
+        Registration(ComplianceBreach.V1.self) { .complianceBreach($0) },
+        Registration(AssessmentRecorded.V1.self) { .assessmentRecorded($0) },
         Registration(DeadLetter.V1.self) { .deadLetter($0) },
     ]
 

@@ -106,6 +106,10 @@ public enum EventPayload: Sendable, Equatable {
     case branchDailyStats(BranchDailyStats.Latest)
     /// `concierge.scoring.scorecard-published.v1`.
     case scorecardPublished(ScorecardPublished.Latest)
+    /// `concierge.scoring.compliance-breach.v1`.
+    case complianceBreach(ComplianceBreach.Latest)
+    /// `concierge.scoring.assessment-recorded.v1`.
+    case assessmentRecorded(AssessmentRecorded.Latest)
 
     // MARK: - concierge.deadletter
 
@@ -156,6 +160,8 @@ extension EventPayload {
         case .customerTierChanged(let data): data
         case .branchDailyStats(let data): data
         case .scorecardPublished(let data): data
+        case .complianceBreach(let data): data
+        case .assessmentRecorded(let data): data
         case .deadLetter(let data): data
         }
     }

@@ -34,6 +34,13 @@ extension BranchDailyStats {
         public var complaintsReceived: Int
         /// When the statistics were computed.
         public var at: Timestamp
+        /// VIP customers identified by staff whose role was not given.
+        public var vipsIdentifiedOther: Int?
+        /// Potential VIP customers identified, by staff of any role.
+        public var potentialVipsIdentified: Int?
+        /// Which publication of the branch's figures for `date` this is: 1 for the first; a later publication, after
+        /// late events changed the figures, carries 2, 3, ….
+        public var revision: Int?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -43,7 +50,10 @@ extension BranchDailyStats {
             vipsIdentifiedByLobby: Int,
             vipsIdentifiedByTellers: TellerIdentifications,
             complaintsReceived: Int,
-            at: Timestamp
+            at: Timestamp,
+            vipsIdentifiedOther: Int? = nil,
+            potentialVipsIdentified: Int? = nil,
+            revision: Int? = nil
         ) {
             self.branchId = branchId
             self.date = date
@@ -52,6 +62,9 @@ extension BranchDailyStats {
             self.vipsIdentifiedByTellers = vipsIdentifiedByTellers
             self.complaintsReceived = complaintsReceived
             self.at = at
+            self.vipsIdentifiedOther = vipsIdentifiedOther
+            self.potentialVipsIdentified = potentialVipsIdentified
+            self.revision = revision
         }
 
         /// The Kafka key: `branchId`.
@@ -67,6 +80,11 @@ extension BranchDailyStats {
                 try Check.notNegative(count, "vipsReceivedByManager.\(managerId)")
             }
             try vipsIdentifiedByTellers.validate()
+            try Check.notNegative(vipsIdentifiedOther, "vipsIdentifiedOther")
+            try Check.notNegative(potentialVipsIdentified, "potentialVipsIdentified")
+            if let revision, revision < 1 {
+                throw EventValidationError(field: "revision", reason: "\(revision) must be 1 or more")
+            }
         }
     }
 }

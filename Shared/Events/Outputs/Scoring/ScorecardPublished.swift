@@ -29,13 +29,27 @@ extension ScorecardPublished {
         /// The KPIs by name; values are text (decimal strings for amounts and ratios), e.g. `"proactiveContacts":
         /// "132"`.
         public var kpis: [String: String]
+        /// The manager's branch, when known.
+        public var branchId: String?
+        /// Which publication of the manager's scorecard for `month` this is: 1 for the first; a later publication,
+        /// after late events changed the figures, carries 2, 3, ….
+        public var revision: Int?
 
         /// Creates the event data; each parameter sets the property of the same name.
-        public init(staffId: String, month: String, at: Timestamp, kpis: [String: String]) {
+        public init(
+            staffId: String,
+            month: String,
+            at: Timestamp,
+            kpis: [String: String],
+            branchId: String? = nil,
+            revision: Int? = nil
+        ) {
             self.staffId = staffId
             self.month = month
             self.at = at
             self.kpis = kpis
+            self.branchId = branchId
+            self.revision = revision
         }
 
         /// The Kafka key: `staffId`.
@@ -46,6 +60,10 @@ extension ScorecardPublished {
             try Check.notBlank(staffId, "staffId")
             try Check.yearMonth(month, "month")
             for name in kpis.keys { try Check.notBlank(name, "kpis") }
+            try Check.notBlank(branchId, "branchId")
+            if let revision, revision < 1 {
+                throw EventValidationError(field: "revision", reason: "\(revision) must be 1 or more")
+            }
         }
     }
 }
