@@ -14,6 +14,16 @@ struct Facts {
 
     // MARK: - C-10 counters
 
+    /// Whether this is the first time `naturalID` of `kind` is counted (a republished event counts once).
+    func firstTime(_ kind: String, _ naturalID: String) async throws -> Bool {
+        try await !connection.query(
+            """
+            INSERT INTO counted (kind, natural_id) VALUES (\(kind), \(naturalID)) ON CONFLICT DO NOTHING RETURNING 1
+            """,
+            logger: logger
+        ).collect().isEmpty
+    }
+
     /// Adds one to a `branch_daily` column (a fixed name from ``ScoringService/identificationColumn``) and marks the
     /// day changed for publication.
     func count(_ column: String, branchID: String, date: BusinessDate) async throws {
@@ -30,6 +40,7 @@ struct Facts {
 
     /// A referral routed to a manager: a VIP (or, apart, a potential VIP) received that day (C-10 item 1).
     func received(_ routed: ReferralRouted.V1, branchID: String) async throws {
+        guard try await firstTime("referral-routed", routed.referralId) else { return }
         let date = calendar.businessDate(of: routed.at).description
         let potential = routed.classification == .potential ? 1 : 0
         try await connection.query(
@@ -180,9 +191,11 @@ struct Facts {
         return !inserted.isEmpty
     }
 
-    func assessment(_ assessment: AssessmentRecorded.V1) async throws {
+    /// - Returns: whether the assessment is new.
+    @discardableResult
+    func assessment(_ assessment: AssessmentRecorded.V1) async throws -> Bool {
         let items = assessment.items
-        try await connection.query(
+        return try await !connection.query(
             """
             INSERT INTO assessments (assessment_id, staff_id, month, assessed_by, self_development, marketing_ability,
                 learning_ability, target_completion, compliance, service_quality, comment, recorded_at)
@@ -191,8 +204,10 @@ struct Facts {
                 \(items.targetCompletion), \(items.compliance), \(items.serviceQuality), \(assessment.comment),
                 \(assessment.at.date))
             ON CONFLICT (assessment_id) DO NOTHING
+            RETURNING 1
             """,
-            logger: logger)
+            logger: logger
+        ).collect().isEmpty
     }
 }
 

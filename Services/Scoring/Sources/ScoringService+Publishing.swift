@@ -71,7 +71,7 @@ extension ScoringService {
         let managers = try await context.postgres.query(
             """
             SELECT staff_id FROM staff WHERE role IN ('wealth_manager', 'marketing_manager')
-                AND (status IN ('active', 'on_leave') OR effective_at > \(month.first.description)::date)
+                AND (status IN ('active', 'on_leave') OR effective_at > \(context.calendar.startOfDay(month.first).date))
             UNION SELECT manager_id FROM sales WHERE manager_id IS NOT NULL AND sold_date BETWEEN \(from)::date AND \(to)::date
             UNION SELECT manager_id FROM contacts WHERE contact_date BETWEEN \(from)::date AND \(to)::date
             UNION SELECT manager_id FROM tasks WHERE manager_id IS NOT NULL AND due_date BETWEEN \(from)::date AND \(to)::date

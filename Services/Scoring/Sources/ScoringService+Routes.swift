@@ -178,22 +178,22 @@ extension ScoringService {
             throw APIError.unprocessable(error.description, error: "invalid_fields", fields: [error.field])
         }
         return try await context.withOutboxTransaction { connection, outbox in
+            // The insert decides: of concurrent retries with one id, exactly one inserts and announces.
+            let facts = Facts(connection: connection, logger: context.logger, calendar: context.calendar)
+            if try await facts.assessment(assessment) {
+                try outbox.emit(assessment, subject: "staff/\(staffID)")
+                return (.created, Self.view(of: assessment))
+            }
             let existing = try await connection.query(
                 "SELECT staff_id, month FROM assessments WHERE assessment_id = \(assessment.assessmentId)",
                 logger: context.logger
             ).decode((String, String).self).all().first
-            if let existing {
-                guard existing == (staffID, month.description) else {
-                    throw APIError.conflict("assessment \(assessment.assessmentId) belongs to another manager or month")
-                }
-                let stored = try await assessments(
-                    staffID: staffID, from: month, through: month, id: assessment.assessmentId, on: connection)
-                return (.ok, Self.view(of: stored.first, staffID: staffID, month: month) ?? Self.view(of: assessment))
+            guard let existing, existing == (staffID, month.description) else {
+                throw APIError.conflict("assessment \(assessment.assessmentId) belongs to another manager or month")
             }
-            try await Facts(connection: connection, logger: context.logger, calendar: context.calendar)
-                .assessment(assessment)
-            try outbox.emit(assessment, subject: "staff/\(staffID)")
-            return (.created, Self.view(of: assessment))
+            let stored = try await assessments(
+                staffID: staffID, from: month, through: month, id: assessment.assessmentId, on: connection)
+            return (.ok, Self.view(of: stored.first, staffID: staffID, month: month) ?? Self.view(of: assessment))
         }
     }
 

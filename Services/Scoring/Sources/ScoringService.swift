@@ -53,6 +53,7 @@ public struct ScoringService: ConciergeService {
         let facts = Facts(connection: context.connection, logger: context.logger, calendar: context.calendar)
         switch event.payload {
         case .customerIdentified(let identified):
+            guard try await facts.firstTime("customer-identified", identified.visitId) else { return }
             let column = Self.identificationColumn(
                 classification: identified.classification, role: identified.identifiedByRole)
             try await facts.count(
