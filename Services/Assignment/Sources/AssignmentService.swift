@@ -88,7 +88,8 @@ public struct AssignmentService: ConciergeService {
             ReferralRouted.V1(
                 referralId: referral.referralId, visitId: referral.visitId, customerId: referral.customerId,
                 managerId: recipient.managerID, coveringFor: recipient.coveringFor, at: work.now,
-                branchId: referral.branchId, tier: referral.tier, classification: referral.classification),
+                branchId: referral.branchId, tier: referral.tier, classification: referral.classification,
+                requestedAt: referral.requestedAt),
             time: work.now, subject: referral.customerId.map { "customer/\($0)" } ?? "visit/\(referral.visitId)")
     }
 

@@ -41,7 +41,8 @@ struct Facts {
     /// A referral routed to a manager: a VIP (or, apart, a potential VIP) received that day (C-10 item 1).
     func received(_ routed: ReferralRouted.V1, branchID: String) async throws {
         guard try await firstTime("referral-routed", routed.referralId) else { return }
-        let date = calendar.businessDate(of: routed.at).description
+        // The day of the walk-in (the referral's request), not of the routing, which may come later.
+        let date = calendar.businessDate(of: routed.requestedAt ?? routed.at).description
         let potential = routed.classification == .potential ? 1 : 0
         try await connection.query(
             """

@@ -38,6 +38,9 @@ extension ReferralRouted {
         public var tier: Tier?
         /// VIP or potential VIP. (Concierge addition to the contract.)
         public var classification: Classification?
+        /// When intake asked for the referral (the walk-in's time), so that a reception counts on the day of the
+        /// visit however late it was routed. (Concierge addition to the contract.)
+        public var requestedAt: Timestamp?
 
         /// Creates the event data; each parameter sets the property of the same name.
         public init(
@@ -49,7 +52,8 @@ extension ReferralRouted {
             at: Timestamp,
             branchId: String? = nil,
             tier: Tier? = nil,
-            classification: Classification? = nil
+            classification: Classification? = nil,
+            requestedAt: Timestamp? = nil
         ) {
             self.referralId = referralId
             self.visitId = visitId
@@ -60,6 +64,7 @@ extension ReferralRouted {
             self.branchId = branchId
             self.tier = tier
             self.classification = classification
+            self.requestedAt = requestedAt
         }
 
         /// The Kafka key: `customerId` when known, else `visitId`.
