@@ -195,6 +195,34 @@ struct ScoringManagerTests {
 
     // MARK: - G-01 simulated profit
 
+    @Test("G-01 G-02 a staff id neither in the directory nor named by any event is a 404, not a scorecard of zeros")
+    func unknownManager() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let now = try ts("2026-11-10T10:00:00.000+08:00")
+            await #expect(throws: APIError.self) {
+                try await harness.service.scorecard(staffID: "NOBODY", month: Self.october, now: now)
+            }
+            // In the directory: a scorecard of zeros is the true answer.
+            try await harness.deliver(
+                StaffUpdated.V1(
+                    staffId: "LISTED", branchId: "SH001", role: .wealthManager, status: .active,
+                    effectiveAt: try ts("2026-01-01T09:00:00.000+08:00")))
+            let listed = try await harness.service.scorecard(staffID: "LISTED", month: Self.october, now: now)
+            #expect(listed.simulatedProfit.total == .zero)
+            #expect(listed.branchId == "SH001")
+            // Named by an event (a November call) though not in the directory: known, October is zeros.
+            try await harness.deliver(
+                ContactLogged.V1(
+                    activityId: "A-404", customerId: "C-404", managerId: "NOBODY", kind: .call, proactive: true,
+                    at: try ts("2026-11-02T10:00:00.000+08:00")))
+            let october = try await harness.service.scorecard(staffID: "NOBODY", month: Self.october, now: now)
+            #expect(october.activity.contacts == 0)
+            #expect(october.branchId == nil)
+            let november = try await harness.service.scorecard(staffID: "NOBODY", month: Month("2026-11")!, now: now)
+            #expect(november.activity.contacts == 1)
+        }
+    }
+
     @Test("G-01 simulated profit is the sum of the three parts of the manager's sales, negatives included, no manager credited for a sale without managerId")
     func simulatedProfit() async throws {
         try await Harness.run { harness in

@@ -240,7 +240,7 @@ extension ScoringService {
             normMet["proactive"] = Int(activity.1) >= norm.proactive * workingDays
             normMet["meetings"] = Int(activity.2) >= norm.meetings * workingDays
         }
-        return ScorecardView(
+        let card = ScorecardView(
             staffId: staffID, month: month.description, branchId: staff?.0, role: staff?.1,
             period: .init(from: month.first, to: month.last, workingDays: workingDays, closed: today > month.last),
             simulatedProfit: profit,
@@ -260,6 +260,26 @@ extension ScoringService {
             compliance: .init(breaches: byCheck.values.reduce(0, +), byCheck: byCheck),
             assessment: try await latestAssessments(staffID: staffID, from: month, through: month).first,
             annual: try await annual(staffID: staffID, staff: staff, month: month))
+        let known = try await staff != nil ? true : self.known(staffID: staffID)
+        guard known else {
+            throw APIError.notFound("staff \(staffID) is neither in the directory nor named by any event")
+        }
+        return card
+    }
+
+    /// Whether any fact names the staff member (an unknown id is a 404, not a scorecard of zeros).
+    func known(staffID: String) async throws -> Bool {
+        try await context.postgres.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM sales WHERE manager_id = \(staffID))
+                OR EXISTS (SELECT 1 FROM contacts WHERE manager_id = \(staffID))
+                OR EXISTS (SELECT 1 FROM tasks WHERE manager_id = \(staffID))
+                OR EXISTS (SELECT 1 FROM manager_daily WHERE manager_id = \(staffID))
+                OR EXISTS (SELECT 1 FROM ownership WHERE manager_id = \(staffID))
+                OR EXISTS (SELECT 1 FROM assessments WHERE staff_id = \(staffID))
+            """,
+            logger: context.logger
+        ).collect().first!.decode(Bool.self)
     }
 
     func profit(manager staffID: String, from: BusinessDate, to: BusinessDate) async throws -> ScorecardView.Profit {
