@@ -92,12 +92,14 @@ struct Facts {
         try await count("complaints_received", branchID: branchID, date: date)
     }
 
-    /// `assignment` is a fixed SQL fragment from the caller, never input.
-    func caseChanged(_ caseID: String, _ assignment: String) async throws {
+    /// The case left the front line (it never counts as resolved there again).
+    func caseEscalated(_ caseID: String) async throws {
         try await connection.query(
-            "INSERT INTO cases (case_id) VALUES (\(caseID)) ON CONFLICT (case_id) DO NOTHING", logger: logger)
-        try await connection.query(
-            "UPDATE cases SET \(unescaped: assignment) WHERE case_id = \(caseID)", logger: logger)
+            """
+            INSERT INTO cases (case_id, escalated) VALUES (\(caseID), true)
+            ON CONFLICT (case_id) DO UPDATE SET escalated = true
+            """,
+            logger: logger)
     }
 
     /// Resolved at `at`, or open again (`nil`, a reopening).

@@ -66,7 +66,7 @@ public struct ScoringService: ConciergeService {
         case .caseOpened(let opened):
             try await facts.caseOpened(opened)
         case .caseEscalated(let escalated):
-            try await facts.caseChanged(escalated.caseId, "escalated = true")
+            try await facts.caseEscalated(escalated.caseId)
         case .caseResolved(let resolved):
             try await facts.caseResolved(resolved.caseId, at: resolved.at)
         case .caseReopened(let reopened):
