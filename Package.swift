@@ -130,7 +130,13 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Events", "Messaging", "TestSupport", log],
+            dependencies: ["Events", "Messaging", "ServiceKit", "TestSupport", log],
+            swiftSettings: sharedSwiftSettings
+        ),
+        // The fault-injection suite (`make reliability`, docs/reliability.md); skipped unless CONCIERGE_RELIABILITY=1.
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: ["Events", "Messaging", "ServiceKit", "TestSupport", postgres, log],
             swiftSettings: sharedSwiftSettings
         ),
         .testTarget(

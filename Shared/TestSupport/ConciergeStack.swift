@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Logging
 import Messaging
@@ -11,7 +12,19 @@ import Synchronization
 /// A service can run as several instances (processes of the same executable in the same consumer group, on the same
 /// schema). Instances are named `<service>` (the first) and `<service>#2`, `<service>#3`…; `url(_:)`, `launch(_:)`,
 /// `waitUntilReady(_:)`, `kill(_:)` and `process(_:)` take a service name (its first instance) or an instance name.
+///
+/// The broker is `concierge dev-broker` in a process of its own, or (``Broker/inProcess``) librdkafka's mock cluster
+/// in the test process, whose fault injection (``cluster``) the reliability suite drives.
 public final class ConciergeStack: Sendable {
+    /// Where the development broker runs.
+    public enum Broker: Sendable {
+        /// `concierge dev-broker`, a separate process (the default).
+        case process
+        /// A ``KafkaMockCluster`` in this process with the contract topics (3 brokers, 6 partitions each), reachable
+        /// through ``cluster`` for fault injection.
+        case inProcess
+    }
+
     public static let serviceNames = ["intake", "assignment", "engagement", "complaints", "scoring"]
 
     public let runID: String
@@ -22,14 +35,18 @@ public final class ConciergeStack: Sendable {
     let instanceCounts: [String: Int]
     public let logDirectory: URL
     let databaseURL: String
-    let broker: ServiceProcess
+    /// The `concierge dev-broker` process (``Broker/process``).
+    let broker: ServiceProcess?
+    /// The mock cluster in this process (``Broker/inProcess``): set brokers down, move leaders and coordinators,
+    /// inject request errors.
+    public let cluster: KafkaMockCluster?
     let processes = Mutex<[String: ServiceProcess]>([:])
     /// Settings added to (or overriding) a service's environment, by service name.
     let extraEnvironment: [String: [String: String]]
 
     private init(
         runID: String, brokers: String, instanceCounts: [String: Int], logDirectory: URL, databaseURL: String,
-        broker: ServiceProcess, extraEnvironment: [String: [String: String]]
+        broker: ServiceProcess?, cluster: KafkaMockCluster?, extraEnvironment: [String: [String: String]]
     ) {
         self.runID = runID
         self.brokers = brokers
@@ -40,6 +57,7 @@ public final class ConciergeStack: Sendable {
         self.logDirectory = logDirectory
         self.databaseURL = databaseURL
         self.broker = broker
+        self.cluster = cluster
         self.extraEnvironment = extraEnvironment
     }
 
@@ -47,28 +65,40 @@ public final class ConciergeStack: Sendable {
     /// - Parameters:
     ///   - environment: settings added to a service's environment, by service name (all its instances get them).
     ///   - instances: how many processes to run, by service name (default 1).
+    ///   - broker: where the development broker runs (default: its own process).
     public static func start(
         services: [String] = serviceNames, environment: [String: [String: String]] = [:],
-        instances: [String: Int] = [:]
+        instances: [String: Int] = [:], broker kind: Broker = .process
     ) async throws -> ConciergeStack {
         guard let databaseURL = TestEnvironment.databaseURL else { throw TestDatabase.Unavailable() }
         let runID = String(UUID().uuidString.prefix(8)).lowercased()
         let logDirectory = TestEnvironment.repositoryRoot.appendingPathComponent(".concierge/test-logs/e2e-\(runID)")
-        let addressFile = logDirectory.appendingPathComponent("broker.addr")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
-        let broker = try ServiceProcess(
-            executable: "concierge", arguments: ["dev-broker", "--address-file", addressFile.path], environment: [:],
-            logDirectory: logDirectory, name: "broker")
-        let address = await TestHTTP.eventually(timeout: .seconds(20)) { () -> String? in
-            (try? String(contentsOf: addressFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        guard let brokers = address, !brokers.isEmpty else {
-            await broker.terminate(timeout: .seconds(5))
-            throw StackError(description: "the development broker did not start:\n\(broker.logTail())")
+        let broker: ServiceProcess?
+        let cluster: KafkaMockCluster?
+        let brokers: String
+        switch kind {
+        case .process:
+            let addressFile = logDirectory.appendingPathComponent("broker.addr")
+            let process = try ServiceProcess(
+                executable: "concierge", arguments: ["dev-broker", "--address-file", addressFile.path],
+                environment: [:], logDirectory: logDirectory, name: "broker")
+            let address = await TestHTTP.eventually(timeout: .seconds(20)) { () -> String? in
+                (try? String(contentsOf: addressFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let address, !address.isEmpty else {
+                await process.terminate(timeout: .seconds(5))
+                throw StackError(description: "the development broker did not start:\n\(process.logTail())")
+            }
+            (broker, cluster, brokers) = (process, nil, address)
+        case .inProcess:
+            // What `concierge dev-broker` does: the 2.0.2 mock has no CreateTopics, so the topics are made here.
+            let mock = try TestKafka.makeCluster(topics: Topics.all)
+            (broker, cluster, brokers) = (nil, mock, mock.bootstrapServers)
         }
         let stack = ConciergeStack(
             runID: runID, brokers: brokers, instanceCounts: instances, logDirectory: logDirectory,
-            databaseURL: databaseURL, broker: broker, extraEnvironment: environment)
+            databaseURL: databaseURL, broker: broker, cluster: cluster, extraEnvironment: environment)
         let started = services.flatMap(stack.instances(of:))
         do {
             for instance in started { try stack.launch(instance) }
@@ -118,16 +148,36 @@ public final class ConciergeStack: Sendable {
             "SERVICE_INSTANCE_ID": number == 1 ? "\(service)-e2e" : "\(service)-e2e-\(number)",
             "LOG_LEVEL": "info",
             "PII_ENCRYPTION_KEYS": TestEnvironment.piiKeys,
+            "AUTH_JWT_KEYS": TestEnvironment.authKeys,
         ].merging(extraEnvironment[service] ?? [:]) { $1 }
     }
 
     /// Starts (or starts again) an instance of a service's executable; its log is `<service>[-<n>]-….log`.
-    public func launch(_ instance: String) throws {
+    /// - Parameter overrides: settings for this start only, over the stack's (e.g. `CONCIERGE_FAULT` to arm a fault
+    ///   point, and `""` to start it disarmed again).
+    public func launch(_ instance: String, overriding overrides: [String: String] = [:]) throws {
         let (service, number) = Self.parse(instance)
         let process = try ServiceProcess(
-            executable: service, environment: environment(for: instance), logDirectory: logDirectory,
-            name: number == 1 ? service : "\(service)-\(number)")
+            executable: service, environment: environment(for: instance).merging(overrides) { $1 },
+            logDirectory: logDirectory, name: number == 1 ? service : "\(service)-\(number)")
         processes.withLock { $0[instance] = process }
+    }
+
+    /// SIGTERM and wait for the graceful shutdown (SIGKILL after `timeout`).
+    public func terminate(_ instance: String, timeout: Duration = .seconds(20)) async {
+        await process(instance)?.terminate(timeout: timeout)
+    }
+
+    /// Terminates these instances all at once (SIGTERM; SIGKILL after `timeout`).
+    public func terminate(_ instances: [String], timeout: Duration = .seconds(20)) async {
+        await withTaskGroup(of: Void.self) { group in
+            for instance in instances { group.addTask { await self.terminate(instance, timeout: timeout) } }
+        }
+    }
+
+    /// Every instance name of the services this stack knows, started or not.
+    public var allInstances: [String] {
+        Self.serviceNames.flatMap(instances(of:))
     }
 
     public func waitUntilReady(_ instance: String, timeout: Duration = .seconds(60)) async throws {
@@ -150,11 +200,10 @@ public final class ConciergeStack: Sendable {
         processes.withLock { $0[instance] }
     }
 
-    /// Stops the services (SIGTERM), the broker, and drops the run's schemas.
+    /// Stops the services (SIGTERM, all at once; SIGKILL after 20 s), the broker, and drops the run's schemas.
     public func stop() async {
-        let all = processes.withLock { Array($0.values) }
-        for process in all { await process.terminate(timeout: .seconds(20)) }
-        await broker.terminate(timeout: .seconds(5))
+        await terminate(processes.withLock { Array($0.keys) })
+        await broker?.terminate(timeout: .seconds(5))
         try? await withAdminClient { client in
             for service in Self.serviceNames {
                 try await client.query("DROP SCHEMA IF EXISTS \(unescaped: self.schema(service)) CASCADE")
@@ -163,6 +212,9 @@ public final class ConciergeStack: Sendable {
     }
 
     /// Runs `body` with a client for the test database's admin role (which can read every schema).
+    ///
+    /// The client's run loop is cancelled afterwards but not waited for: after a PostgreSQL crash, PostgresNIO 1.33
+    /// can keep a connection leased forever (docs/reliability.md), and the test must still end.
     public func withAdminClient<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result)
         async throws -> Result
     {
@@ -170,11 +222,9 @@ public final class ConciergeStack: Sendable {
         settings.maximumConnections = 4
         let client = PostgresClient(
             configuration: try settings.makeClientConfiguration(), backgroundLogger: Logger(label: "test.admin"))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        let running = Task { await client.run() }
+        defer { running.cancel() }
+        return try await body(client)
     }
 }
 

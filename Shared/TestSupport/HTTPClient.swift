@@ -1,37 +1,69 @@
 import Foundation
+import ServiceKit
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
-/// Minimal HTTP for tests: status and JSON body.
+/// Minimal HTTP for tests: status and JSON body. Requests carry an operations bearer token unless told otherwise
+/// (`token: nil` sends none).
 public enum TestHTTP {
     public struct Response: Sendable {
         public var status: Int
         public var body: Data
+        public var headers: [String: String]
 
         public func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
     }
 
-    public static func get(_ url: String) async -> Response? {
-        await send(URLRequest(url: URL(string: url)!))
+    /// Signs tokens with the test key ring (`TestEnvironment.authKeys`), the one `ConciergeStack` and
+    /// `ServiceHarness` give the services.
+    public static let authority: AccessTokenAuthority = {
+        do {
+            return try AccessTokenAuthority(
+                environment: EnvironmentReader(["AUTH_JWT_KEYS": TestEnvironment.authKeys]))
+        } catch {
+            fatalError("the test key ring is invalid: \(error)")
+        }
+    }()
+
+    /// A valid token for this caller (one hour).
+    public static func token(_ staffID: String, role: Principal.Role, branch: String? = nil) -> String {
+        authority.sign(Principal(staffID: staffID, role: role, branchID: branch))
     }
 
-    public static func post(_ url: String, json: Any) async -> Response? {
+    /// The default: operations, which may see everything.
+    public static let operationsToken = token("OPS-TEST", role: .operations)
+
+    public static func get(_ url: String, token: String? = operationsToken) async -> Response? {
+        await send(URLRequest(url: URL(string: url)!), token: token)
+    }
+
+    public static func post(_ url: String, json: Any, token: String? = operationsToken) async -> Response? {
+        await post(url, body: (try? JSONSerialization.data(withJSONObject: json)) ?? Data(), token: token)
+    }
+
+    /// POSTs an already encoded JSON body.
+    public static func post(_ url: String, body: Data, token: String? = operationsToken) async -> Response? {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try? JSONSerialization.data(withJSONObject: json)
-        return await send(request)
+        request.httpBody = body
+        return await send(request, token: token)
     }
 
-    private static func send(_ request: URLRequest) async -> Response? {
+    private static func send(_ request: URLRequest, token: String?) async -> Response? {
         var request = request
         request.timeoutInterval = 5
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         guard let (data, response) = try? await URLSession.shared.data(for: request),
             let http = response as? HTTPURLResponse
         else { return nil }
-        return Response(status: http.statusCode, body: data)
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return Response(status: http.statusCode, body: data, headers: headers)
     }
 
     /// Polls until `check` returns a value or `timeout` passes.

@@ -31,6 +31,7 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
             guard let url = TestEnvironment.databaseURL else { throw TestDatabase.Unavailable() }
             var values = [
                 "DATABASE_URL": url, "DATABASE_SCHEMA": settings.schema, "PII_ENCRYPTION_KEYS": TestEnvironment.piiKeys,
+                "AUTH_JWT_KEYS": TestEnvironment.authKeys,
             ]
             values.merge(environment) { $1 }
             let configuration = try ServiceConfiguration(
@@ -61,6 +62,18 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
             event, handler: service, client: client, serviceName: Service.name, calendar: calendar,
             source: RecordSource(topic: topic, partition: 0, offset: 0), logger: context.logger)
         return try await newlyEmitted()
+    }
+
+    /// The consumer's per-record path for this service (decode, inbox, handler, outbox, dead letters), to feed it
+    /// `KafkaRecord`s built in memory exactly as its consumer loop would.
+    /// - Parameters:
+    ///   - logger: defaults to the service's logger.
+    ///   - maxAttempts: defaults to the service's `HANDLER_MAX_ATTEMPTS`.
+    public func recordProcessor(logger: Logger? = nil, maxAttempts: Int? = nil) -> RecordProcessor {
+        RecordProcessor(
+            handler: service, client: client, calendar: calendar, metrics: context.metrics,
+            logger: logger ?? context.logger, serviceName: Service.name,
+            maxAttempts: maxAttempts ?? context.configuration.handlerMaxAttempts)
     }
 
     /// Everything the service has emitted so far, in outbox order.

@@ -53,6 +53,22 @@ public final class ServiceProcess: @unchecked Sendable {
 
     public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
+    /// The signal that ended the process (`SIGKILL` = 9 after a fault point fired), `nil` while it runs or when it
+    /// exited by itself.
+    public var terminationSignal: Int32? {
+        guard !process.isRunning, process.terminationReason == .uncaughtSignal else { return nil }
+        return process.terminationStatus
+    }
+
+    /// Waits until the process has ended, for at most `timeout`; `false` if it still runs.
+    public func waitUntilExit(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return !process.isRunning
+    }
+
     /// The last lines of the log, for failure messages.
     public func logTail(lines: Int = 40) -> String {
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""

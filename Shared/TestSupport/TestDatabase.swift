@@ -19,6 +19,22 @@ public enum TestDatabase {
         return settings
     }
 
+    /// Runs `body` with a client for `url` (any role) whose `search_path` is `schema`, which must exist; nothing is
+    /// created or dropped.
+    public static func withClient<Result: Sendable>(
+        url: String, schema: String, _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        var settings = try DatabaseSettings(url: url, schema: schema)
+        settings.maximumConnections = 4
+        let client = PostgresClient(
+            configuration: try settings.makeClientConfiguration(), backgroundLogger: Logger(label: "test.database"))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
     /// Runs `body` with a client on a new schema (migrated with `migrations` when given), then drops the schema.
     public static func withSchema<Result: Sendable>(
         prefix: String, migrations: [Migration]? = nil,

@@ -19,12 +19,23 @@ public enum TestEnvironment {
 
     /// The admin URL of the test database, or the one `make test` / `make run` wrote to `.concierge/postgres.env`.
     public static var databaseURL: String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let url = environment["CONCIERGE_TEST_DATABASE_URL"] { return url }
+        ProcessInfo.processInfo.environment["CONCIERGE_TEST_DATABASE_URL"] ?? postgresFileSetting("DATABASE_URL")
+    }
+
+    /// A setting of the private PostgreSQL cluster: from the environment (`make test` exports
+    /// `.concierge/postgres.env`), else from that file. For example `INTAKE_DATABASE_URL` (the intake role's URL) or
+    /// `CONCIERGE_PG_SSL_ROOT_CERT` (the CA that issued the server's TLS certificate).
+    public static func postgresSetting(_ key: String) -> String? {
+        if let value = ProcessInfo.processInfo.environment[key], !value.isEmpty { return value }
+        return postgresFileSetting(key)
+    }
+
+    /// A line `KEY=value` of `.concierge/postgres.env`.
+    static func postgresFileSetting(_ key: String) -> String? {
         let file = repositoryRoot.appendingPathComponent(".concierge/postgres.env")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("DATABASE_URL=") {
-            return String(line.dropFirst("DATABASE_URL=".count))
+        for line in text.split(separator: "\n") where line.hasPrefix("\(key)=") {
+            return String(line.dropFirst(key.count + 1))
         }
         return nil
     }
@@ -39,6 +50,9 @@ public enum TestEnvironment {
     /// A short random suffix for schema, topic and group names.
     /// A personal-data key ring for tests (`PII_ENCRYPTION_KEYS`): a fixed, public key, never used outside tests.
     public static let piiKeys = "test-1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+    /// The access-token signing key ring for tests (`AUTH_JWT_KEYS`): a fixed, public key, never used outside tests.
+    public static let authKeys = "test-jwt-1:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
 
     public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"

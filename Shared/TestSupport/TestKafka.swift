@@ -37,10 +37,19 @@ public enum TestKafka {
         _ topic: String, configuration: KafkaConfiguration, timeout: Duration,
         until enough: ([KafkaRecord]) -> Bool
     ) async throws -> [KafkaRecord] {
+        try await read([topic], configuration: configuration, timeout: timeout, until: enough)
+    }
+
+    /// Reads `topics` from the beginning with one fresh group until `enough` says stop or `timeout` passes. Each
+    /// partition's records keep their offset order.
+    public static func read(
+        _ topics: [String], configuration: KafkaConfiguration, timeout: Duration,
+        until enough: ([KafkaRecord]) -> Bool
+    ) async throws -> [KafkaRecord] {
         var configuration = configuration
         configuration.consumerProperties["enable.auto.commit"] = "false"
         let consumer = try KafkaConsumer(
-            configuration: configuration, groupID: "test-reader-\(UUID().uuidString.prefix(8))", topics: [topic],
+            configuration: configuration, groupID: "test-reader-\(UUID().uuidString.prefix(8))", topics: topics,
             clientID: "test-reader", logger: Logger(label: "test.kafka.reader"))
         var records: [KafkaRecord] = []
         let deadline = ContinuousClock.now + timeout

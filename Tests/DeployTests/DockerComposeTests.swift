@@ -62,6 +62,18 @@ struct DockerComposeTests {
         #expect(parts.count == 2 && Data(base64Encoded: String(parts[1]))?.count == 32)
     }
 
+    @Test(
+        "H-09 every service gets an AUTH_JWT_KEYS key ring for bearer tokens, with a development default of at least 32 bytes",
+        arguments: ConciergeService.all)
+    func accessTokenKeys(_ concierge: ConciergeService) throws {
+        let environment = try #require(try service(concierge.name)["environment"]).keyValues
+        let value = try #require(environment["AUTH_JWT_KEYS"], "\(concierge.name) has no AUTH_JWT_KEYS")
+        #expect(value.hasPrefix("${AUTH_JWT_KEYS:-"))
+        let entry = String(value.dropFirst("${AUTH_JWT_KEYS:-".count).dropLast())
+        let parts = entry.split(separator: ":", maxSplits: 1)
+        #expect(parts.count == 2 && (Data(base64Encoded: String(parts[1]))?.count ?? 0) >= 32)
+    }
+
     @Test("each service publishes its port and checks /health/ready on it", arguments: ConciergeService.all)
     func portAndHealthcheck(_ concierge: ConciergeService) throws {
         let definition = try service(concierge.name)

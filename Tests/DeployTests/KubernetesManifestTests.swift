@@ -54,6 +54,22 @@ struct KubernetesManifestTests {
         #expect(entry["valueFrom"]?["secretKeyRef"]?["key"]?.string == "PII_ENCRYPTION_KEYS")
     }
 
+    @Test(
+        "H-09 every service reads the bearer-token key ring from the concierge-auth Secret; the example holds no key",
+        arguments: ["intake", "assignment", "engagement", "complaints", "scoring"])
+    func accessTokenKeys(service: String) throws {
+        let secret = try resource(kind: "Secret", in: "secrets.example.yaml", named: "concierge-auth")
+        let stringData = try #require(secret["stringData"]).keyValues
+        let keys = try #require(stringData["AUTH_JWT_KEYS"])
+        #expect(keys.contains("REPLACE_ME"))
+        let deployment = try resource(kind: "Deployment", in: "\(service).yaml")
+        let container = try #require(deployment["spec"]?["template"]?["spec"]?["containers"]?.list?.first)
+        let env = try #require(container["env"]?.list)
+        let entry = try #require(env.first { $0["name"]?.string == "AUTH_JWT_KEYS" })
+        #expect(entry["valueFrom"]?["secretKeyRef"]?["name"]?.string == "concierge-auth")
+        #expect(entry["valueFrom"]?["secretKeyRef"]?["key"]?.string == "AUTH_JWT_KEYS")
+    }
+
     // MARK: - Files
 
     @Test("every manifest is a Kubernetes object in the concierge namespace")

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Messaging
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -63,22 +64,32 @@ struct AssignmentHTTPTests {
                 "riskProfile": "balanced", "notes": "prefers mornings; met at the 2026 autumn salon",
             ],
         ]
-        let created = try #require(await TestHTTP.post("\(assignment)/transfers", json: complete))
+        // The marketing manager hands over with their own token (D-08, H-09); another branch's centre head may not.
+        let marketingToken = TestHTTP.token(marketing, role: .manager, branch: branch)
+        let otherHead = TestHTTP.token("CH-ELSEWHERE", role: .centreHead, branch: "ELSEWHERE")
+        #expect(await TestHTTP.post("\(assignment)/transfers", json: complete, token: otherHead)?.status == 403)
+        let created = try #require(await TestHTTP.post("\(assignment)/transfers", json: complete, token: marketingToken))
         #expect(created.status == 201)
         let view = try #require(try created.json() as? [String: Any])
         #expect(view["wealthManagerId"] as? String == wealth)
         #expect(view["branchId"] as? String == branch)
-        let retried = try #require(await TestHTTP.post("\(assignment)/transfers", json: complete))
+        let retried = try #require(await TestHTTP.post("\(assignment)/transfers", json: complete, token: marketingToken))
         #expect(retried.status == 200)
         #expect((try retried.json() as? [String: Any])?["transferredAt"] as? String == view["transferredAt"] as? String)
 
+        // The new owner writes in their own name; the marketing manager no longer owns the customer.
+        let wealthToken = TestHTTP.token(wealth, role: .manager, branch: branch)
         let note = try #require(
             await TestHTTP.post(
                 "\(assignment)/customers/\(customer)/notes",
-                json: ["authorId": wealth, "text": "first call done; wants a review in March"]))
+                json: ["authorId": wealth, "text": "first call done; wants a review in March"], token: wealthToken))
         #expect(note.status == 201)
+        let formerOwner = await TestHTTP.post(
+            "\(assignment)/customers/\(customer)/notes", json: ["text": "one more thing"], token: marketingToken)
+        #expect(formerOwner?.status == 403)
         let blank = try #require(
-            await TestHTTP.post("\(assignment)/customers/\(customer)/notes", json: ["authorId": wealth, "text": ""]))
+            await TestHTTP.post(
+                "\(assignment)/customers/\(customer)/notes", json: ["authorId": wealth, "text": ""], token: wealthToken))
         #expect(blank.status == 422)
         #expect((try blank.json() as? [String: Any])?["fields"] as? [String] == ["text"])
 

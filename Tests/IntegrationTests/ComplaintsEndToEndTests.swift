@@ -316,30 +316,40 @@ struct ComplaintsEndToEndTests {
 
         let bookID = try #require(caseIDs[bookRef])
         let caseURL = "\(complaints)/cases/\(bookID)"
+        // The case's owner acts with their own token (H-09); actions are taken in the caller's name.
+        let ownerToken = TestHTTP.token(lobbyManager, role: .manager, branch: branch)
         let acknowledged = try #require(
-            await TestHTTP.post("\(caseURL)/acknowledge", json: ["by": lobbyManager, "text": "called the customer"]))
+            await TestHTTP.post("\(caseURL)/acknowledge", json: ["by": lobbyManager, "text": "called the customer"], token: ownerToken))
         #expect(acknowledged.status == 200)
         #expect(summary(of: acknowledged)?["status"] as? String == "acknowledged")
         let early = try #require(
-            await TestHTTP.post("\(caseURL)/resolve", json: ["by": lobbyManager, "text": "apologised"]))
+            await TestHTTP.post("\(caseURL)/resolve", json: ["text": "apologised"], token: ownerToken))
         #expect(early.status == 409, "no resolution before the customer had a reply (F-02)")
         let conflict = try #require(try early.json() as? [String: Any], "409 without a JSON body")
         #expect(conflict["error"] as? String == "conflict")
         #expect((conflict["detail"] as? String)?.isEmpty == false)
         let replied = try #require(
             await TestHTTP.post(
-                "\(caseURL)/reply", json: ["by": lobbyManager, "text": "the teller has been coached; we apologise"]))
+                "\(caseURL)/reply", json: ["text": "the teller has been coached; we apologise"], token: ownerToken))
         #expect(replied.status == 200)
         #expect(summary(of: replied)?["status"] as? String == "replied")
         let resolved = try #require(
-            await TestHTTP.post("\(caseURL)/resolve", json: ["by": lobbyManager, "text": "the customer is satisfied"]))
+            await TestHTTP.post("\(caseURL)/resolve", json: ["by": lobbyManager, "text": "the customer is satisfied"], token: ownerToken))
         #expect(resolved.status == 200)
         #expect(summary(of: resolved)?["status"] as? String == "resolved")
-        let anonymous = try #require(await TestHTTP.post("\(caseURL)/acknowledge", json: ["text": "who am I"]))
-        #expect(anonymous.status == 422)
-        let missing = try #require(try anonymous.json() as? [String: Any], "422 without a JSON body")
-        #expect(missing["fields"] as? [String] == ["by"])
-        #expect(missing["error"] as? String == "missing_field")
+        // Someone else's case, or someone else's name: refused.
+        let otherManager = TestHTTP.token("WM-OTHER", role: .manager, branch: branch)
+        let notTheirs = try #require(
+            await TestHTTP.post("\(caseURL)/reopen", json: ["text": "not mine"], token: otherManager))
+        #expect(notTheirs.status == 403)
+        let impersonated = try #require(
+            await TestHTTP.post("\(caseURL)/reopen", json: ["by": "WM-OTHER", "text": "as someone else"], token: ownerToken))
+        #expect(impersonated.status == 403)
+        let refusal = try #require(try impersonated.json() as? [String: Any], "403 without a JSON body")
+        #expect(refusal["error"] as? String == "forbidden")
+        let missing = try #require(await TestHTTP.post("\(caseURL)/reopen", json: [String: Any](), token: ownerToken))
+        #expect(missing.status == 422)
+        #expect((try missing.json() as? [String: Any])?["fields"] as? [String] == ["text"])
 
         let acted = try await TestKafka.read(
             Topics.complaintsEvents, configuration: stack.kafkaConfiguration, timeout: .seconds(30)

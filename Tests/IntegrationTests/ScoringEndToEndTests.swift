@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messaging
 import PostgresNIO
+import ServiceKit
 import TestSupport
 import Testing
 
@@ -462,7 +463,9 @@ struct ScoringEndToEndTests {
             json: [
                 "assessmentId": "ASM-SH001-WM1-2026-11", "month": month, "assessedBy": "SH001-CH",
                 "items": assessmentItems, "comment": "steady month",
-            ] as [String: Any])
+            ] as [String: Any],
+            // G-02: the manager's centre head assesses, in their own name.
+            token: TestHTTP.token("SH001-CH", role: .centreHead, branch: "SH001"))
         #expect(assessment?.status == 201, "POST assessment: \(assessment?.status ?? 0)")
         try await waitUntilSettled(stack, inputs: inputs)
         return (routedTo, inputs)

@@ -373,6 +373,10 @@ struct AssignmentPolicyTests {
 
     // MARK: - D-12 notes
 
+    func manager(_ staffID: String) -> Principal {
+        Principal(staffID: staffID, role: .manager, branchID: "B001")
+    }
+
     @Test("D-12 notes survive owners: the first owner's notes stay in their period after a departure hands the customer over")
     func notesSurviveOwners() async throws {
         try await ServiceHarness<AssignmentService>.run { harness in
@@ -382,7 +386,8 @@ struct AssignmentPolicyTests {
 
             let note = try await harness.service.addNote(
                 customerID: "C-N",
-                AssignmentService.NoteRequest(authorId: "WM001", text: "  wants the pension plan reviewed in spring  "))
+                AssignmentService.NoteRequest(authorId: "WM001", text: "  wants the pension plan reviewed in spring  "),
+                caller: manager("WM001"))
             #expect(note.customerId == "C-N")
             #expect(note.authorId == "WM001")
             #expect(note.text == "wants the pension plan reviewed in spring")
@@ -409,8 +414,10 @@ struct AssignmentPolicyTests {
             #expect(periods[1].notes.isEmpty)
 
             // A note written now belongs to the new owner's period; the old one stays where it was.
+            // The author is the caller; the body need not name them.
             _ = try await harness.service.addNote(
-                customerID: "C-N", AssignmentService.NoteRequest(authorId: "WM002", text: "introduced myself by phone"))
+                customerID: "C-N", AssignmentService.NoteRequest(text: "introduced myself by phone"),
+                caller: manager("WM002"))
             let after = try #require(try await harness.service.relationship("C-N"))
             #expect(after.history.map { $0.notes.map(\.text) } == [
                 ["wants the pension plan reviewed in spring"], ["introduced myself by phone"],
@@ -419,21 +426,24 @@ struct AssignmentPolicyTests {
 
             let unknown = await #expect(throws: APIError.self) {
                 try await harness.service.addNote(
-                    customerID: "C-NONE", AssignmentService.NoteRequest(authorId: "WM002", text: "hello"))
+                    customerID: "C-NONE", AssignmentService.NoteRequest(authorId: "WM002", text: "hello"),
+                    caller: manager("WM002"))
             }
             #expect(unknown?.status == Self.notFound)
             #expect(unknown?.error == "not_found")
             let blank = await #expect(throws: APIError.self) {
                 try await harness.service.addNote(
-                    customerID: "C-N", AssignmentService.NoteRequest(authorId: "WM002", text: " \n "))
+                    customerID: "C-N", AssignmentService.NoteRequest(authorId: "WM002", text: " \n "),
+                    caller: manager("WM002"))
             }
             #expect(blank?.status == Self.unprocessable)
             #expect(blank?.fields == ["text"])
-            let anonymous = await #expect(throws: APIError.self) {
-                try await harness.service.addNote(customerID: "C-N", AssignmentService.NoteRequest(text: "who wrote this"))
+            let impersonated = await #expect(throws: APIError.self) {
+                try await harness.service.addNote(
+                    customerID: "C-N", AssignmentService.NoteRequest(authorId: "WM001", text: "written as someone else"),
+                    caller: manager("WM002"))
             }
-            #expect(anonymous?.status == Self.unprocessable)
-            #expect(anonymous?.fields == ["authorId"])
+            #expect(impersonated?.status == APIError.forbidden("").status)
             #expect(try await scalar(harness.client, "SELECT count(*) FROM relationship_notes") == 2)
         }
     }

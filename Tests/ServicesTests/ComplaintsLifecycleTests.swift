@@ -118,7 +118,13 @@ struct ComplaintsLifecycleTests {
         _ harness: Harness, _ action: ComplaintsService.Action, _ opened: CaseOpened.V1, by: String? = "LM1",
         text: String? = nil
     ) async throws -> ComplaintsService.CaseDetail {
-        try await harness.service.perform(action, caseID: try uuid(opened), request: .init(by: by, text: text))
+        try await harness.service.perform(
+            action, caseID: try uuid(opened), request: .init(by: by, text: text), caller: staff(by ?? "LM1"))
+    }
+
+    /// The token holder acting: the staff member named (own-scope role).
+    func staff(_ staffID: String) -> Principal {
+        Principal(staffID: staffID, role: .manager, branchID: "B1")
     }
 
     /// The `APIError` an action is refused with, `nil` when it succeeds.
@@ -126,7 +132,8 @@ struct ComplaintsLifecycleTests {
         _ harness: Harness, _ action: ComplaintsService.Action, _ caseID: UUID, by: String?, text: String?
     ) async throws -> APIError? {
         do {
-            _ = try await harness.service.perform(action, caseID: caseID, request: .init(by: by, text: text))
+            _ = try await harness.service.perform(
+                action, caseID: caseID, request: .init(by: by, text: text), caller: staff("LM1"))
             return nil
         } catch let error as APIError {
             return error
@@ -426,16 +433,15 @@ struct ComplaintsLifecycleTests {
 
             // Refusals: unknown case, missing or blank fields, too long a text, resolve before a reply.
             #expect(try await refusal(harness, .acknowledge, UUID(), by: "LM1", text: nil)?.status == Self.notFound)
-            let noBy = try await refusal(harness, .acknowledge, id, by: nil, text: nil)
-            #expect(noBy?.status == Self.unprocessable)
-            #expect(noBy?.fields == ["by"])
-            #expect(try await refusal(harness, .acknowledge, id, by: "   ", text: nil)?.fields == ["by"])
+            // An action is taken in the caller's name (LM1 here): naming someone else is refused (H-09).
+            let impersonated = try await refusal(harness, .acknowledge, id, by: "LM2", text: nil)
+            #expect(impersonated?.status == APIError.forbidden("").status)
             let noText = try await refusal(harness, .reply, id, by: "LM1", text: " ")
             #expect(noText?.status == Self.unprocessable)
             #expect(noText?.fields == ["text"])
             let neither = try await refusal(harness, .resolve, id, by: nil, text: nil)
             #expect(neither?.status == Self.unprocessable)
-            #expect(neither?.fields == ["by", "text"])
+            #expect(neither?.fields == ["text"])
             #expect(try await refusal(harness, .reopen, id, by: "LM1", text: nil)?.fields == ["text"])
             let tooLong = try await refusal(
                 harness, .reply, id, by: "LM1", text: String(repeating: "x", count: ComplaintsService.maximumTextLength + 1))

@@ -66,6 +66,17 @@ if [ -z "${PII_ENCRYPTION_KEYS:-}" ]; then
     export PII_ENCRYPTION_KEYS="$(grep "^PII_ENCRYPTION_KEYS=" "$state/secrets.env" | cut -d= -f2-)"
 fi
 
+# The HTTP API checks bearer tokens (rulebook H-09): a development signing key, generated once like the one above.
+# Real deployments share the identity provider's key ring through AUTH_JWT_KEYS.
+if [ -z "${AUTH_JWT_KEYS:-}" ]; then
+    touch "$state/secrets.env"
+    chmod 600 "$state/secrets.env"
+    if ! grep -q "^AUTH_JWT_KEYS=" "$state/secrets.env"; then
+        echo "AUTH_JWT_KEYS=dev-jwt-1:$(head -c 32 /dev/urandom | base64 -w0)" >>"$state/secrets.env"
+    fi
+    export AUTH_JWT_KEYS="$(grep "^AUTH_JWT_KEYS=" "$state/secrets.env" | cut -d= -f2-)"
+fi
+
 declare -A ports=([intake]=8081 [assignment]=8082 [engagement]=8083 [complaints]=8084 [scoring]=8085)
 for service in intake assignment engagement complaints scoring; do
     HTTP_PORT="${ports[$service]}" HTTP_HOST=127.0.0.1 "$bin/$service" >"$logs/$service.log" 2>&1 &
@@ -76,6 +87,7 @@ done
     echo "# Written by make run. Load with: set -a; . .concierge/dev.env; set +a"
     echo "KAFKA_BROKERS=$KAFKA_BROKERS"
     echo "DATABASE_URL=${user_database_url:-$DATABASE_URL}"
+    echo "AUTH_JWT_KEYS=$AUTH_JWT_KEYS"
     for service in intake assignment engagement complaints scoring; do
         echo "${service^^}_URL=http://127.0.0.1:${ports[$service]}"
     done
@@ -105,7 +117,8 @@ cat <<BANNER
   Try it (another terminal):
     set -a; . .concierge/dev.env; set +a
     $bin/concierge seed demo
-    curl -s \$ENGAGEMENT_URL/managers/WM00101/agenda
+    TOKEN=\$($bin/concierge token --role operations --staff OPS1)
+    curl -s -H "Authorization: Bearer \$TOKEN" \$ENGAGEMENT_URL/managers/WM00101/agenda
 
   Ctrl-C stops everything.
 BANNER

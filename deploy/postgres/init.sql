@@ -79,6 +79,9 @@ CREATE DATABASE concierge ENCODING 'UTF8' TEMPLATE template0;
 REVOKE ALL ON DATABASE concierge FROM PUBLIC;
 GRANT CONNECT ON DATABASE concierge TO intake, assignment, engagement, complaints, scoring;
 
+-- The maintenance database is closed to the service roles as well (PUBLIC may connect to it by default).
+REVOKE ALL ON DATABASE postgres FROM PUBLIC;
+
 \connect concierge
 
 -- Nobody but the superuser may use or create objects in "public": every service keeps its data in

@@ -5,27 +5,54 @@ import PostgresNIO
 import ServiceKit
 
 extension AssignmentService {
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    /// Who may see what (H-01, H-09): a customer's relationship and notes — the owner (or whoever covers or holds
+    /// the customer) and the centre head of the customer's branch; a book — its manager and their centre head; a
+    /// transfer — the marketing manager handing over and their centre head. Operations everything.
+    public func addRoutes(to router: Router<ConciergeRequestContext>) {
         router.get("/customers/:customerId/relationship") { _, requestContext in
             let customerID = try requestContext.parameters.require("customerId")
             guard let view = try await self.relationship(customerID) else {
                 throw APIError.notFound("customer \(customerID) has no relationship manager yet")
             }
+            try requestContext.caller().authorize(view.scope, "customer \(customerID)'s relationship")
             return view
         }
         router.post("/customers/:customerId/notes") { request, requestContext in
+            let caller = try requestContext.caller()
             let customerID = try requestContext.parameters.require("customerId")
             let body = try await request.decode(as: NoteRequest.self, context: requestContext)
-            return EditedResponse(status: .created, response: try await self.addNote(customerID: customerID, body))
+            guard let view = try await self.relationship(customerID) else {
+                throw APIError.notFound("customer \(customerID) has no relationship manager yet")
+            }
+            try caller.authorize(view.scope, "customer \(customerID)'s notes")
+            return EditedResponse(
+                status: .created, response: try await self.addNote(customerID: customerID, body, caller: caller))
         }
         router.get("/managers/:staffId/book") { _, requestContext in
-            try await self.book(staffID: try requestContext.parameters.require("staffId"))
+            let staffID = try requestContext.parameters.require("staffId")
+            let book = try await self.book(staffID: staffID)
+            try requestContext.caller().authorize(
+                ResourceScope(staff: [staffID], branches: [book.branchId].compactMap { $0 }), "manager \(staffID)'s book")
+            return book
         }
         router.post("/transfers") { request, requestContext in
+            let caller = try requestContext.caller()
             let body = try await request.decode(as: TransferRequest.self, context: requestContext)
+            try await self.authorizeTransfer(try self.validate(body), caller: caller)
             let (view, created) = try await self.transfer(body)
             return EditedResponse(status: created ? .created : .ok, response: view)
         }
+    }
+
+    /// A transfer is the marketing manager's own act (D-08), or their centre head's.
+    func authorizeTransfer(_ transfer: Transfer, caller: Principal) async throws {
+        let marketing = try await context.postgres.withConnection { connection in
+            try await AssignmentRepository(connection: connection, logger: context.logger)
+                .staff(transfer.marketingManagerID)
+        }
+        try caller.authorize(
+            ResourceScope(staff: [transfer.marketingManagerID], branches: [marketing?.branchID].compactMap { $0 }),
+            "a transfer from \(transfer.marketingManagerID)")
     }
 
     // MARK: - GET /customers/{customerId}/relationship
@@ -85,6 +112,11 @@ extension AssignmentService {
         var history: [Period]
         var handover: Handover?
         var customerFile: CustomerFile?
+
+        /// The owner (or holder) and whoever covers them, and the customer's branch.
+        var scope: ResourceScope {
+            ResourceScope(staff: [managerId, coveredBy].compactMap { $0 }, branches: [branchId])
+        }
     }
 
     func relationship(_ customerID: String) async throws -> RelationshipView? {

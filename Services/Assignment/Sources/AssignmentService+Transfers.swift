@@ -205,6 +205,7 @@ extension AssignmentService {
     // MARK: - Notes (D-12)
 
     struct NoteRequest: Decodable {
+        /// Optional; a note is always written in the caller's name, so it must be the caller's staff id if given.
         var authorId: String?
         var text: String?
     }
@@ -217,10 +218,15 @@ extension AssignmentService {
         var writtenAt: Timestamp
     }
 
-    func addNote(customerID: String, _ request: NoteRequest) async throws -> NoteView {
-        let author = request.authorId?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    func addNote(customerID: String, _ request: NoteRequest, caller: Principal) async throws -> NoteView {
+        let author = caller.staffID
+        if let named = request.authorId?.trimmingCharacters(in: .whitespacesAndNewlines), !named.isEmpty,
+            named != author
+        {
+            throw APIError.forbidden("a note is written in the caller's name; authorId \(named) is not \(author)")
+        }
         let text = request.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let missing = [("authorId", author), ("text", text)].filter { $0.1.isEmpty }.map(\.0)
+        let missing = [("text", text)].filter { $0.1.isEmpty }.map(\.0)
         guard missing.isEmpty else {
             throw APIError.unprocessable(
                 "missing: " + missing.joined(separator: ", "), error: "incomplete_note", fields: missing)

@@ -34,6 +34,13 @@ public struct AssignmentService: ConciergeService {
         self.context = context
         self.settings = try AssignmentSettings(environment: context.environment)
         self.cipher = try FieldCipher(environment: context.environment)
+        // PII_RESEAL_*: a bad value stops the service here rather than its re-seal job later (H-03).
+        _ = try FieldResealer.Settings(environment: context.environment)
+    }
+
+    /// Customer-file contacts sealed with a retired key are sealed again with the active one (H-03, `PII_RESEAL_*`).
+    public func backgroundJobs() -> [any BackgroundJob] {
+        [personalDataResealJob()]
     }
 
     public func handle(_ event: IncomingEvent, context: HandlerContext) async throws {

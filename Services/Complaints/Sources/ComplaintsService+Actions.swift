@@ -13,7 +13,7 @@ extension ComplaintsService {
     }
 
     struct ActionRequest: Decodable {
-        /// The staffId acting.
+        /// The staffId acting: optional, the caller; if given it must be the caller's own.
         var by: String?
         /// The reply to the customer (`reply`), the resolution (`resolve`), why (`reopen`), a note (`acknowledge`).
         var text: String?
@@ -21,10 +21,13 @@ extension ComplaintsService {
 
     static let maximumTextLength = 4_000
 
-    func perform(_ action: Action, caseID: UUID, request: ActionRequest) async throws -> CaseDetail {
-        let by = request.by?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    func perform(_ action: Action, caseID: UUID, request: ActionRequest, caller: Principal) async throws -> CaseDetail {
+        let by = caller.staffID
+        if let named = request.by?.trimmingCharacters(in: .whitespacesAndNewlines), !named.isEmpty, named != by {
+            throw APIError.forbidden("a case action is taken in the caller's name; by \(named) is not \(by)")
+        }
         let text = request.text?.trimmingCharacters(in: .whitespacesAndNewlines)
-        var missing: [String] = by.isEmpty ? ["by"] : []
+        var missing: [String] = []
         if (action == .reply || action == .resolve || action == .reopen), text?.isEmpty ?? true { missing.append("text") }
         guard missing.isEmpty else {
             throw APIError.unprocessable(

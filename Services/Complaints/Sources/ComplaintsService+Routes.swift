@@ -5,30 +5,59 @@ import PostgresNIO
 import ServiceKit
 
 extension ComplaintsService {
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    /// Who may see what (H-01, H-09): a case — its owner, whoever is informed of it, and the centre head of its
+    /// branch or of its owner's branch (a call-centre case has no branch of its own); the case list — a manager's
+    /// own cases, a centre head's branch; the daily report — a centre head's branch. Operations everything. An action
+    /// is taken in the caller's name.
+    public func addRoutes(to router: Router<ConciergeRequestContext>) {
         router.get("/cases/:caseId") { _, requestContext in
             let rawID = try requestContext.parameters.require("caseId")
-            guard let caseID = UUID(uuidString: rawID), let view = try await self.caseDetail(caseID) else {
+            guard let caseID = UUID(uuidString: rawID), let scope = try await self.scope(ofCase: caseID),
+                let view = try await self.caseDetail(caseID)
+            else {
                 throw APIError.notFound("no case \(rawID)")
             }
+            try requestContext.caller().authorize(scope, "case \(rawID)")
             return view
         }
-        router.get("/cases") { request, _ in
-            try await self.cases(try CaseFilter(request))
+        router.get("/cases") { request, requestContext in
+            var filter = try CaseFilter(request)
+            try filter.restrict(to: try requestContext.caller())
+            return try await self.cases(filter)
         }
         for action in Action.allCases {
             router.post("/cases/:caseId/\(action.rawValue)") { request, requestContext in
+                let caller = try requestContext.caller()
                 let rawID = try requestContext.parameters.require("caseId")
-                guard let caseID = UUID(uuidString: rawID) else { throw APIError.notFound("no case \(rawID)") }
+                guard let caseID = UUID(uuidString: rawID), let scope = try await self.scope(ofCase: caseID) else {
+                    throw APIError.notFound("no case \(rawID)")
+                }
+                try caller.authorize(scope, "case \(rawID)")
                 let body = try await request.decode(as: ActionRequest.self, context: requestContext)
-                return try await self.perform(action, caseID: caseID, request: body)
+                return try await self.perform(action, caseID: caseID, request: body, caller: caller)
             }
         }
-        router.get("/reports/daily") { request, _ in
-            let branchID = request.uri.queryParameters.get("branchId").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        router.get("/reports/daily") { request, requestContext in
+            let requested = request.uri.queryParameters.get("branchId").map { String($0) }.flatMap { $0.isEmpty ? nil : $0 }
+            let branchID = try requestContext.caller().branchFilter(requested: requested, "the daily complaints report")
             return try await self.dailyReport(
                 branchID: branchID, date: try request.businessDate(calendar: context.calendar))
         }
+    }
+
+    /// The owner, the informed, the case's branch and the owner's branch; `nil` when there is no such case.
+    func scope(ofCase caseID: UUID) async throws -> ResourceScope? {
+        let rows = try await context.postgres.query(
+            """
+            SELECT c.owner_id, c.informed_id, c.branch_id, s.branch_id
+            FROM cases c LEFT JOIN staff s ON s.staff_id = c.owner_id
+            WHERE c.case_id = \(caseID)
+            """,
+            logger: context.logger)
+        for try await (owner, informed, branch, ownerBranch) in rows.decode((String?, String?, String?, String?).self) {
+            return ResourceScope(staff: [owner, informed].compactMap { $0 }, branches: [branch, ownerBranch].compactMap { $0 })
+        }
+        return nil
     }
 
     /// `GET /cases` filters; every one optional.
@@ -43,6 +72,25 @@ extension ComplaintsService {
         var customerID: String?
         var overdue = false
         var breached = false
+        /// Set for a centre head: only cases of this branch or owned by its staff.
+        var visibleBranchID: String?
+
+        /// Narrows the filter to what `caller` may see: a manager their own cases (asking for another owner's is
+        /// refused), a centre head their branch (asking for another branch is refused).
+        mutating func restrict(to caller: Principal) throws(APIError) {
+            switch caller.role {
+            case .operations:
+                return
+            case .manager:
+                if let ownerID, ownerID != caller.staffID {
+                    throw APIError.forbidden("manager \(caller.staffID) may only list their own cases")
+                }
+                ownerID = caller.staffID
+            case .centreHead:
+                visibleBranchID = try caller.branchFilter(requested: branchID, "the cases")
+                if branchID != nil { branchID = visibleBranchID }
+            }
+        }
 
         init(branchID: String? = nil, status: String? = nil, overdue: Bool = false) {
             self.branchID = branchID
@@ -183,6 +231,8 @@ extension ComplaintsService {
             """
             SELECT \(unescaped: Self.summaryColumns) FROM cases
             WHERE (\(filter.branchID)::text IS NULL OR branch_id = \(filter.branchID))
+                AND (\(filter.visibleBranchID)::text IS NULL OR branch_id = \(filter.visibleBranchID)
+                    OR owner_id IN (SELECT staff_id FROM staff WHERE branch_id = \(filter.visibleBranchID)))
                 AND (\(filter.status)::text IS NULL OR status = \(filter.status))
                 AND (\(filter.level)::text IS NULL OR level = \(filter.level))
                 AND (\(filter.source)::text IS NULL OR source = \(filter.source))

@@ -5,21 +5,71 @@ import PostgresNIO
 import ServiceKit
 
 extension EngagementService {
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    /// Who may see what (H-01, H-09): an agenda — its manager and the centre head of their branch; a customer's
+    /// tasks — the customer's owner, the managers the tasks are on, and the centre head of the customer's branch; a
+    /// task — the manager it is on and the centre head of its branch. Operations everything.
+    public func addRoutes(to router: Router<ConciergeRequestContext>) {
         router.get("/managers/:staffId/agenda") { request, requestContext in
             let staffID = try requestContext.parameters.require("staffId")
             let date = try request.businessDate(calendar: context.calendar)
+            try requestContext.caller().authorize(
+                ResourceScope(staff: [staffID], branches: try await self.branches(ofStaff: staffID)),
+                "manager \(staffID)'s agenda")
             return try await self.agenda(staffID: staffID, date: date)
         }
         router.get("/customers/:customerId/tasks") { _, requestContext in
-            try await self.customerTasks(try requestContext.parameters.require("customerId"))
+            let customerID = try requestContext.parameters.require("customerId")
+            try requestContext.caller().authorize(
+                try await self.scope(ofCustomer: customerID), "customer \(customerID)'s tasks")
+            return try await self.customerTasks(customerID)
         }
         router.post("/tasks/:taskId/complete") { request, requestContext in
             let rawID = try requestContext.parameters.require("taskId")
-            guard let taskID = UUID(uuidString: rawID) else { throw APIError.notFound("no task \(rawID)") }
+            guard let taskID = UUID(uuidString: rawID), let scope = try await self.scope(ofTask: taskID) else {
+                throw APIError.notFound("no task \(rawID)")
+            }
+            try requestContext.caller().authorize(scope, "task \(rawID)")
             let body = try await request.decode(as: CompleteTaskRequest.self, context: requestContext)
             return try await self.complete(taskID: taskID, outcome: body.outcome)
         }
+    }
+
+    /// The branch of a staff member, from engagement's copy of the directory.
+    func branches(ofStaff staffID: String) async throws -> [String] {
+        try await strings("SELECT branch_id FROM staff WHERE staff_id = \(staffID)")
+    }
+
+    /// A customer's owner and branch, and the managers and branches of their tasks.
+    func scope(ofCustomer customerID: String) async throws -> ResourceScope {
+        ResourceScope(
+            staff: try await strings(
+                """
+                SELECT manager_id FROM customers WHERE customer_id = \(customerID)
+                UNION SELECT DISTINCT manager_id FROM tasks WHERE customer_id = \(customerID)
+                """),
+            branches: try await strings(
+                """
+                SELECT branch_id FROM customers WHERE customer_id = \(customerID)
+                UNION SELECT DISTINCT branch_id FROM tasks WHERE customer_id = \(customerID) AND branch_id IS NOT NULL
+                """))
+    }
+
+    /// The manager a task is on and its branch; `nil` when there is no such task.
+    func scope(ofTask taskID: UUID) async throws -> ResourceScope? {
+        let rows = try await context.postgres.query(
+            "SELECT manager_id, branch_id FROM tasks WHERE task_id = \(taskID)", logger: context.logger)
+        for try await (manager, branch) in rows.decode((String, String?).self) {
+            return ResourceScope(staff: [manager], branches: [branch].compactMap { $0 })
+        }
+        return nil
+    }
+
+    private func strings(_ query: PostgresQuery) async throws -> [String] {
+        var values: [String] = []
+        for try await value in try await context.postgres.query(query, logger: context.logger).decode(String.self) {
+            values.append(value)
+        }
+        return values
     }
 
     struct TaskView: ResponseCodable {

@@ -5,12 +5,20 @@ import PostgresNIO
 import ServiceKit
 
 extension IntakeService {
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    /// Who may see what (H-01, H-09): a visit — the centre head of its branch (or of the centre designated for it)
+    /// and the manager it was referred to; a profile — the centre head of the home branch and the managers the
+    /// customer was referred to; a branch's queue and register — its centre head. Operations see everything.
+    public func addRoutes(to router: Router<ConciergeRequestContext>) {
         router.get("/visits/:visitId") { _, requestContext in
             let visitID = try requestContext.parameters.require("visitId")
             guard let visit = try await self.visit(visitID) else {
                 throw APIError.notFound("no visit \(visitID)")
             }
+            try requestContext.caller().authorize(
+                ResourceScope(
+                    staff: [visit.referral?.managerId, visit.referral?.coveringFor, visit.servedBy].compactMap { $0 },
+                    branches: [visit.branchId, visit.referral?.designatedCentreId].compactMap { $0 }),
+                "visit \(visitID)")
             return visit
         }
         router.get("/customers/:customerId/profile") { _, requestContext in
@@ -18,16 +26,37 @@ extension IntakeService {
             guard let profile = try await self.profile(customerID) else {
                 throw APIError.notFound("no profile for customer \(customerID) yet")
             }
+            try requestContext.caller().authorize(
+                ResourceScope(
+                    staff: try await self.managersReferredTo(customerID: customerID), branches: [profile.homeBranchId]),
+                "customer \(customerID)'s profile")
             return profile
         }
         router.get("/branches/:branchId/queue") { _, requestContext in
-            try await self.queue(branchID: try requestContext.parameters.require("branchId"))
+            let branchID = try requestContext.parameters.require("branchId")
+            try requestContext.caller().authorize(ResourceScope(branches: [branchID]), "branch \(branchID)'s queue")
+            return try await self.queue(branchID: branchID)
         }
         router.get("/branches/:branchId/identified") { request, requestContext in
-            try await self.register(
-                branchID: try requestContext.parameters.require("branchId"),
-                date: try request.businessDate(calendar: self.context.calendar))
+            let branchID = try requestContext.parameters.require("branchId")
+            try requestContext.caller().authorize(
+                ResourceScope(branches: [branchID]), "branch \(branchID)'s register")
+            return try await self.register(
+                branchID: branchID, date: try request.businessDate(calendar: self.context.calendar))
         }
+    }
+
+    /// The managers this customer's referrals went to (intake's view of "their customers").
+    func managersReferredTo(customerID: String) async throws -> [String] {
+        var managers: [String] = []
+        let rows = try await context.postgres.query(
+            """
+            SELECT DISTINCT referral_manager_id FROM visits
+            WHERE customer_id = \(customerID) AND referral_manager_id IS NOT NULL
+            """,
+            logger: context.logger)
+        for try await manager in rows.decode(String.self) { managers.append(manager) }
+        return managers
     }
 
     /// `GET /visits/{visitId}`: the visit, where it was routed and why, the identification and the referral.

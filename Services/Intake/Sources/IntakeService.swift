@@ -31,14 +31,18 @@ public struct IntakeService: ConciergeService {
         self.context = context
         self.settings = try IntakeSettings(environment: context.environment)
         self.cipher = try FieldCipher(environment: context.environment)
+        // PII_RESEAL_*: a bad value stops the service here rather than its re-seal job later (H-03).
+        _ = try FieldResealer.Settings(environment: context.environment)
     }
 
-    /// The referral queue is checked for long waits and stalls every `INTAKE_QUEUE_CHECK_INTERVAL_MS` (C-03, C-04).
+    /// The referral queue is checked for long waits and stalls every `INTAKE_QUEUE_CHECK_INTERVAL_MS` (C-03, C-04);
+    /// contact phones sealed with a retired key are sealed again with the active one (H-03, `PII_RESEAL_*`).
     public func backgroundJobs() -> [any BackgroundJob] {
         [
             PeriodicJob(name: "intake-queue-monitor", interval: settings.queueCheckInterval, logger: context.logger) {
                 _ = try await self.checkQueues(at: self.context.calendar.now())
-            }
+            },
+            personalDataResealJob(),
         ]
     }
 

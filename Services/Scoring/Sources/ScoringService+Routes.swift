@@ -5,23 +5,34 @@ import PostgresNIO
 import ServiceKit
 
 extension ScoringService {
-    public func addRoutes(to router: Router<BasicRequestContext>) {
+    /// Who may see what (H-01, H-09): a branch's statistics and indicators — its centre head; a customer's score —
+    /// the current owner and the centre head of the customer's home branch or of the owner's branch; a scorecard —
+    /// its manager and their centre head; an assessment is written by the manager's centre head (G-02), in their own
+    /// name. Operations everything.
+    public func addRoutes(to router: Router<ConciergeRequestContext>) {
         router.get("/branches/:branchId/daily") { request, requestContext in
             let branchID = try requestContext.parameters.require("branchId")
+            try requestContext.caller().authorize(ResourceScope(branches: [branchID]), "branch \(branchID)'s statistics")
             let date = try request.businessDate(calendar: context.calendar)
             return try await self.daily(branchID: branchID, date: date)
         }
         router.get("/branches/:branchId/indicators") { request, requestContext in
             let branchID = try requestContext.parameters.require("branchId")
+            try requestContext.caller().authorize(ResourceScope(branches: [branchID]), "branch \(branchID)'s indicators")
             return try await self.centre(branchID: branchID, date: try request.businessDate(calendar: context.calendar))
         }
         router.get("/customers/:customerId/score") { request, requestContext in
             let customerID = try requestContext.parameters.require("customerId")
+            try requestContext.caller().authorize(
+                try await self.scope(ofCustomer: customerID), "customer \(customerID)'s score")
             let asOf = try request.businessDate(parameter: "asOf", calendar: context.calendar)
             return try await self.customerScore(customerID: customerID, asOf: asOf)
         }
         router.get("/managers/:staffId/scorecard") { request, requestContext in
             let staffID = try requestContext.parameters.require("staffId")
+            try requestContext.caller().authorize(
+                ResourceScope(staff: [staffID], branches: try await self.branches(ofStaff: staffID)),
+                "manager \(staffID)'s scorecard")
             let now = context.calendar.now()
             let month: Month
             if let raw = request.uri.queryParameters.get("month") {
@@ -35,11 +46,47 @@ extension ScoringService {
             return try await self.scorecard(staffID: staffID, month: month, now: now)
         }
         router.post("/managers/:staffId/assessments") { request, requestContext in
+            let caller = try requestContext.caller()
             let staffID = try requestContext.parameters.require("staffId")
-            let body = try await request.decode(as: AssessmentRequest.self, context: requestContext)
+            try caller.require([.centreHead, .operations], to: "assess a manager (G-02: the centre head assesses)")
+            try caller.authorize(
+                ResourceScope(branches: try await self.branches(ofStaff: staffID)), "manager \(staffID)'s assessments")
+            var body = try await request.decode(as: AssessmentRequest.self, context: requestContext)
+            if let named = body.assessedBy, named != caller.staffID {
+                throw APIError.forbidden("an assessment is made in the caller's name; assessedBy \(named) is not \(caller.staffID)")
+            }
+            body.assessedBy = caller.staffID
             let (status, view) = try await self.recordAssessment(staffID: staffID, body)
             return EditedResponse(status: status, response: view)
         }
+    }
+
+    /// The branch of a staff member, from scoring's copy of the directory.
+    func branches(ofStaff staffID: String) async throws -> [String] {
+        var branches: [String] = []
+        let rows = try await context.postgres.query(
+            "SELECT branch_id FROM staff WHERE staff_id = \(staffID)", logger: context.logger)
+        for try await branch in rows.decode(String.self) { branches.append(branch) }
+        return branches
+    }
+
+    /// The customer's current owner, the owner's branch and the customer's home branch.
+    func scope(ofCustomer customerID: String) async throws -> ResourceScope {
+        var scope = ResourceScope()
+        let owner = try await context.postgres.query(
+            """
+            SELECT manager_id, branch_id FROM ownership WHERE customer_id = \(customerID)
+            ORDER BY since DESC, event_id DESC LIMIT 1
+            """,
+            logger: context.logger)
+        for try await (manager, branch) in owner.decode((String, String).self) {
+            scope.staff.insert(manager)
+            scope.branches.insert(branch)
+        }
+        let home = try await context.postgres.query(
+            "SELECT home_branch_id FROM customers WHERE customer_id = \(customerID)", logger: context.logger)
+        for try await branch in home.decode(String.self) { scope.branches.insert(branch) }
+        return scope
     }
 
     // MARK: - C-10 daily statistics

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -10,10 +11,16 @@ enum HTTPProbe {
         var description: String { "timed out waiting for \(url)" }
     }
 
+    /// An operations token for the probe, from the key ring in the environment (`AUTH_JWT_KEYS`), if there is one.
+    static let token: String? = (try? AccessTokenAuthority(environment: EnvironmentReader())).map {
+        $0.sign(Principal(staffID: "concierge-cli", role: .operations, branchID: nil), lifetime: .seconds(600))
+    }
+
     static func status(_ url: String) async -> Int? {
         guard let url = URL(string: url) else { return nil }
         var request = URLRequest(url: url)
         request.timeoutInterval = 2
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
         return (response as? HTTPURLResponse)?.statusCode
     }

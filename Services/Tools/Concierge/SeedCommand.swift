@@ -18,8 +18,9 @@ struct SeedCommand: AsyncParsableCommand {
                 Publishes the roster (staff.directory) and profiles (customer.profiles) first and waits until
                 assignment and intake know them ($ASSIGNMENT_URL, $INTAKE_URL from .concierge/dev.env), then the
                 walk-ins (branch.visits) and two complaints. Then try:
-                  curl "$ENGAGEMENT_URL/managers/WM00101/agenda"
-                  curl "$SCORING_URL/branches/SH001/daily"
+                  TOKEN=$(concierge token --role operations --staff OPS1)
+                  curl -H "Authorization: Bearer $TOKEN" "$ENGAGEMENT_URL/managers/WM00101/agenda"
+                  curl -H "Authorization: Bearer $TOKEN" "$SCORING_URL/branches/SH001/daily"
                 """
         )
 
@@ -71,10 +72,10 @@ struct SeedCommand: AsyncParsableCommand {
                     + "\(data.complaints.count) complaints at \(branch)")
             print("wealth managers: \(data.managers.joined(separator: ", "))")
             if let engagement = environment["ENGAGEMENT_URL"] {
-                print("agenda:  curl -s \(engagement)/managers/\(data.managers[0])/agenda")
+                print("agenda:  curl -s -H \"Authorization: Bearer $TOKEN\" \(engagement)/managers/\(data.managers[0])/agenda")
             }
             if let scoring = environment["SCORING_URL"] {
-                print("lobby:   curl -s \(scoring)/branches/\(branch)/daily")
+                print("lobby:   curl -s -H \"Authorization: Bearer $TOKEN\" \(scoring)/branches/\(branch)/daily")
             }
         }
     }

@@ -11,8 +11,8 @@ public struct EventDecodingLimits: Hashable, Sendable {
     public var maximumStringLength: Int
     /// The longest number literal accepted, in characters. Default 64.
     public var maximumNumberLength: Int
-    /// JSON paths whose strings may be as long as the message allows. Default `["data.valueBase64"]`, the
-    /// dead-lettered message of `concierge.deadletter.v1`.
+    /// JSON paths whose strings may be as long as the message allows. Default `["data.valueBase64", "data.key"]`,
+    /// the dead-lettered message of `concierge.deadletter.v1` and its Kafka key (which no limit of ours bounds).
     public var longStringFields: Set<String>
 
     /// Creates limits; every parameter has the documented default.
@@ -21,7 +21,7 @@ public struct EventDecodingLimits: Hashable, Sendable {
         maximumDepth: Int = 32,
         maximumStringLength: Int = 4_096,
         maximumNumberLength: Int = 64,
-        longStringFields: Set<String> = ["data.valueBase64"]
+        longStringFields: Set<String> = ["data.valueBase64", "data.key"]
     ) {
         self.maximumMessageBytes = maximumMessageBytes
         self.maximumDepth = maximumDepth

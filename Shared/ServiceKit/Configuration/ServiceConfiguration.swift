@@ -32,6 +32,8 @@ public struct ServiceConfiguration: Sendable {
     public var outboxPollInterval: Duration
     /// Sent outbox rows and processed inbox ids are kept this long (`OUTBOX_RETENTION_HOURS`).
     public var retention: Duration
+    /// Checks the HTTP API's bearer tokens (`AUTH_JWT_*`, see ``AccessTokenAuthority``).
+    public var accessTokens: AccessTokenAuthority
     /// Settings only one service understands (thresholds, cadences); the service reads them itself.
     public var environment: EnvironmentReader
 
@@ -60,6 +62,7 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(key: "KAFKA_*", reason: "\(error)")
         }
         calendar = try BusinessCalendar(environment: environment)
+        accessTokens = try AccessTokenAuthority(environment: environment)
 
         let level = environment.string("LOG_LEVEL", default: "info").lowercased()
         guard let logLevel = Logger.Level(rawValue: level) else {

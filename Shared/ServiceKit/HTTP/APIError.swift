@@ -13,12 +13,17 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var detail: String
     /// The request fields at fault, when there are several a front end should highlight (`customerFile.contact`).
     public var fields: [String]?
+    /// Response headers beside the body (`WWW-Authenticate` on a 401).
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, error: String, detail: String, fields: [String]? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, error: String, detail: String, fields: [String]? = nil, headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.error = error
         self.detail = detail
         self.fields = fields
+        self.headers = headers
     }
 
     public static func notFound(_ detail: String) -> APIError {
@@ -38,8 +43,21 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.unprocessableContent, error: error, detail: detail, fields: fields)
     }
 
+    /// 401: no usable bearer token (RFC 6750 §3).
+    public static func unauthorized(_ detail: String, error: String) -> APIError {
+        let challenge = error == "invalid_token" ? "Bearer realm=\"concierge\", error=\"invalid_token\"" : "Bearer realm=\"concierge\""
+        return APIError(.unauthorized, error: error, detail: detail, headers: [.wwwAuthenticate: challenge])
+    }
+
+    /// 403: the caller is known but may not see or do this.
+    public static func forbidden(_ detail: String) -> APIError {
+        APIError(.forbidden, error: "forbidden", detail: detail)
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, error: error, detail: detail, fields: fields)
+        var response = Self.jsonResponse(status: status, error: error, detail: detail, fields: fields)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 
     static func jsonResponse(status: HTTPResponse.Status, error: String, detail: String, fields: [String]? = nil)

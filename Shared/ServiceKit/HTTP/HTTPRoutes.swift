@@ -3,11 +3,14 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The router every service starts from: JSON errors, `/health/live`, `/health/ready`, `/metrics`, and a gate
-/// that answers 503 on the service's own routes until its migrations are applied.
+/// The router every service starts from: JSON errors, `/health/live` and `/health/ready` (open to all, for
+/// probes), then the bearer-token check on everything else, `/metrics` (operations), and a gate that answers 503
+/// on the service's own routes until its migrations are applied.
 enum HTTPRoutes {
-    static func makeRouter(readiness: Readiness, metrics: ServiceMetrics) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func makeRouter(
+        readiness: Readiness, metrics: ServiceMetrics, authority: AccessTokenAuthority
+    ) -> Router<ConciergeRequestContext> {
+        let router = Router(context: ConciergeRequestContext.self)
         router.add(middleware: APIErrorMiddleware())
         router.get("/health/live") { _, _ in
             jsonResponse(status: .ok, ["status": "live"])
@@ -16,8 +19,10 @@ enum HTTPRoutes {
             let report = await readiness.report()
             return jsonResponse(status: report.isReady ? .ok : .serviceUnavailable, report)
         }
-        router.get("/metrics") { _, _ in
-            Response(
+        router.add(middleware: AuthenticationMiddleware(authority: authority, metrics: metrics))
+        router.get("/metrics") { _, context in
+            try context.caller().require([.operations], to: "read the metrics")
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))

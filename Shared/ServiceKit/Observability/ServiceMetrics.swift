@@ -5,7 +5,7 @@ import Prometheus
 /// Names: `concierge_events_consumed_total`, `concierge_events_duplicate_total`, `concierge_events_ignored_total`,
 /// `concierge_events_deadlettered_total`, `concierge_events_produced_total`, `concierge_handler_retries_total`,
 /// `concierge_handler_duration_seconds`, `concierge_outbox_publish_failures_total`,
-/// `concierge_outbox_lag_seconds`. Each carries the `service` label; event counters also `topic`.
+/// `concierge_outbox_lag_seconds`, `concierge_http_access_refused_total` (`status` 401 or 403). Each carries the `service` label; event counters also `topic`.
 public struct ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let service: String
@@ -37,6 +37,11 @@ public struct ServiceMetrics: Sendable {
 
     public func publishFailed(topic: String) {
         counter("concierge_outbox_publish_failures_total", ["topic": topic]).increment()
+    }
+
+    /// A request refused for want of a valid token (401) or of the right to what it asked (403).
+    public func accessRefused(status: Int) {
+        counter("concierge_http_access_refused_total", ["status": String(status)]).increment()
     }
 
     public func handlerRetried(topic: String) {
@@ -86,6 +91,7 @@ public struct ServiceMetrics: Sendable {
         "concierge_handler_retries_total": "Handler runs retried after an error.",
         "concierge_handler_duration_seconds": "Time to handle one event, transaction included.",
         "concierge_outbox_lag_seconds": "Time from an outbox row's insert to its delivery report.",
+        "concierge_http_access_refused_total": "HTTP requests refused: 401 no valid token, 403 not allowed.",
     ]
 
     static func descriptor(_ name: String) -> MetricNameDescriptor {

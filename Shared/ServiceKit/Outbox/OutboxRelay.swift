@@ -153,6 +153,7 @@ public final class OutboxRelay: Sendable {
         guard !batch.isEmpty else { return .empty }
 
         let results = await producer.send(batch.map(\.record))
+        FaultPoint.afterOutboxProduce.pass()  // tests only: SIGKILL between delivery and marking sent
         var sent: [Int64] = []
         var firstFailure: KafkaError?
         for (row, result) in zip(batch, results) {

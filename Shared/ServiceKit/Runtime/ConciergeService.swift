@@ -22,8 +22,9 @@ public protocol ConciergeService: EventHandling {
 
     init(context: ServiceContext) throws
 
-    /// Adds the service's own endpoints (they answer 503 until migrations are applied).
-    func addRoutes(to router: Router<BasicRequestContext>)
+    /// Adds the service's own endpoints. They answer 503 until migrations are applied, and 401 without a valid
+    /// bearer token; each route decides what the caller (`context.caller()`) may see (``ResourceScope``).
+    func addRoutes(to router: Router<ConciergeRequestContext>)
 
     /// Long-running jobs (deadline timers and the like); each must return on graceful shutdown.
     func backgroundJobs() -> [any BackgroundJob]

@@ -62,7 +62,8 @@ public enum ServiceMain {
             topicsToEnsure: topics, client: postgres, handler: instance, relay: relay, readiness: readiness,
             jobs: instance.backgroundJobs(), metrics: metrics, logger: logger)
 
-        let router = HTTPRoutes.makeRouter(readiness: readiness, metrics: metrics)
+        let router = HTTPRoutes.makeRouter(
+            readiness: readiness, metrics: metrics, authority: configuration.accessTokens)
         instance.addRoutes(to: router)
         let http = Application(
             router: router,

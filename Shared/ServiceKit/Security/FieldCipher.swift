@@ -40,7 +40,7 @@ public struct FieldCipher: Sendable {
     public init(keys: [String: [UInt8]], activeKeyID: String) throws(ConfigurationError) {
         var ring: [String: SymmetricKey] = [:]
         for (id, bytes) in keys {
-            guard Self.isValidKeyID(id) else {
+            guard KeyRing.isValidKeyID(id) else {
                 throw ConfigurationError(
                     key: Self.keysVariable, reason: "key id \"\(id)\" must be 1–64 letters, digits, '.', '_' or '-'")
             }
@@ -66,25 +66,9 @@ public struct FieldCipher: Sendable {
                 reason: "required: personal data is stored encrypted (H-03); set keyId:base64 with a 32-byte key, "
                     + "e.g. pii-1:$(head -c 32 /dev/urandom | base64)")
         }
-        var keys: [String: [UInt8]] = [:]
-        var order: [String] = []
-        for entry in raw.split(separator: ",") {
-            let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let bytes = Data(base64Encoded: String(parts[1])) else {
-                throw ConfigurationError(
-                    key: Self.keysVariable, reason: "each entry must be keyId:base64 (the key itself is not shown)")
-            }
-            let id = String(parts[0])
-            guard keys[id] == nil else {
-                throw ConfigurationError(key: Self.keysVariable, reason: "key id \"\(id)\" is listed twice")
-            }
-            keys[id] = Array(bytes)
-            order.append(id)
-        }
-        guard let first = order.first else {
-            throw ConfigurationError(key: Self.keysVariable, reason: "no key listed")
-        }
-        try self.init(keys: keys, activeKeyID: environment.string(Self.activeKeyVariable) ?? first)
+        let ring = try KeyRing(
+            parsing: raw, variable: Self.keysVariable, hint: "AES-256 needs 32 (head -c 32 /dev/urandom | base64)")
+        try self.init(keys: ring.keys, activeKeyID: environment.string(Self.activeKeyVariable) ?? ring.order[0])
     }
 
     /// Seals `plaintext` with the active key, bound to `context`.
@@ -108,12 +92,5 @@ public struct FieldCipher: Sendable {
         } catch {
             throw OpenError(description: "the value does not open with key \"\(sealed.keyID)\" (altered or moved)")
         }
-    }
-
-    private static func isValidKeyID(_ id: String) -> Bool {
-        (1...64).contains(id.count)
-            && id.unicodeScalars.allSatisfy {
-                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0)
-            }
     }
 }
