@@ -75,4 +75,26 @@ struct CredentialFieldTests {
         #expect(text.contains(#""visitId":"V20261123-SH001-0042""#))
         #expect(EventCatalog.redactingCredentials(Array("{".utf8)) == nil)
     }
+
+    @Test(
+        "H-07 a message that does not parse but names a credential field is recognised, so its bytes are withheld",
+        arguments: [
+            #"{"specversion":"1.0","data":{"cardPin":"123456""#,  // cut short
+            #"{"data":{"pin" : "8888", "visitId": "V1"}} trailing"#,
+            "{\"password\":\"s3cret\", \"x\": \"\u{FFFD}\"",
+            #"{"note":"say \"hi\"","tradingPin":"1"#,  // an escaped quote before the name
+            #"{"data":{"p\u0049N":"1234"#,  // the name spelt with a JSON escape
+        ])
+    func unparseableCredentialsAreRecognised(message: String) {
+        var bytes = Array(message.utf8)
+        bytes.append(0xFF)  // and invalid UTF-8 at the end
+        #expect(EventCatalog.mayContainCredentials(bytes))
+        #expect(EventCatalog.redactingCredentials(bytes) == nil)
+    }
+
+    @Test("H-07 names that merely look like credentials, or a credential word in a value, are not flagged")
+    func lookalikesAreNotFlagged() {
+        #expect(!EventCatalog.mayContainCredentials(Array(#"{"shipping":"x","note":"pin: 1234","hairpin":1"#.utf8)))
+        #expect(!EventCatalog.mayContainCredentials(Array("not json at all".utf8)))
+    }
 }

@@ -172,7 +172,7 @@ enum FaultCases {
             for instance in stack.allInstances { try await stack.waitUntilReady(instance) }
             notes.append(
                 "the services had not resumed a minute after PostgreSQL was back (still answering ready); restarted "
-                    + "them after \(ReliabilityReport.seconds(ContinuousClock.now - wedged)) more")
+                    + "them, ready again after \(ReliabilityReport.seconds(ContinuousClock.now - wedged))")
         }
         return FaultOutcome(
             notes: notes,

@@ -59,6 +59,4 @@ struct Ledger: Sendable {
 
     /// The customers who walked in: each must have exactly one owner (D-01) and one active plan (E-03).
     var walkedIn: Set<String> { Set(walkIns.map(\.customerID)) }
-
-    func customer(_ id: String) -> Customer? { customers.first { $0.id == id } }
 }

@@ -88,7 +88,9 @@ public struct RecordProcessor: Sendable {
         } catch let error {
             return await deadLetter(
                 record, reason: error.reason, category: error.containsCredentials ? .credentials : .invalid,
-                eventID: error.eventID, eventType: error.eventType, redactCredentials: error.containsCredentials)
+                eventID: error.eventID, eventType: error.eventType,
+                // A message that does not even parse may still carry a PIN: withhold its bytes (H-07).
+                redactCredentials: error.containsCredentials || EventCatalog.mayContainCredentials(record.value))
         }
         guard EventCatalog.eventTypes(onTopic: record.topic).contains(event.type) else {
             return await deadLetter(
