@@ -66,8 +66,8 @@ public struct FuzzInput: Sendable {
     public var secret: String?
     /// For ``FuzzCategory/ordered``: the entity and the marker its final state must show if this is its last event.
     public var witness: (entity: String, marker: String)?
-    /// A credential in a message that is also broken further on (cut short, invalid UTF-8). A known gap: the
-    /// decoder reports the syntax error, not the credential, so the consumer dead-letters the bytes unredacted.
+    /// A credential in a message that is also broken further on (cut short, invalid UTF-8): the decoder reports the
+    /// syntax error, so the consumer must recognise the credential in the raw bytes and withhold them.
     public var isBrokenCredential = false
 
     /// The key and the first `limit` bytes of the value, printable ASCII as is and other bytes as `\xNN`.
@@ -140,9 +140,6 @@ public struct FuzzGenerator: Sendable {
     public let topics: [String]
     public let fixtures: FuzzFixtures
     public let witness: FuzzWitness?
-    /// Leave out the inputs of known, reported crashes (today: instants and dates before 1901, see
-    /// `docs/reliability.md`), so that a run can measure the rest. Off by default, and never in CI.
-    public let avoidingKnownCrashes: Bool
 
     /// Weights (out of their sum) of the categories other than `ordered`.
     static let weights: [(FuzzCategory, Int)] = [
@@ -152,15 +149,13 @@ public struct FuzzGenerator: Sendable {
     ]
 
     public init(
-        seed: UInt64, service: String, topics: [String], fixtures: FuzzFixtures, witness: FuzzWitness?,
-        avoidingKnownCrashes: Bool = false
+        seed: UInt64, service: String, topics: [String], fixtures: FuzzFixtures, witness: FuzzWitness?
     ) {
         self.seed = seed
         self.service = service
         self.topics = topics.filter { !EventCatalog.eventTypes(onTopic: $0).isEmpty }
         self.fixtures = fixtures
         self.witness = witness
-        self.avoidingKnownCrashes = avoidingKnownCrashes
     }
 
     /// Input number `index`.
@@ -517,7 +512,7 @@ extension FuzzGenerator {
             let bytes = finish(tree)
             guard random.chance(15) else { return bytes }
             // The same message, also broken after the credential (cut short, or invalid UTF-8 further on): the
-            // decoder fails on the syntax and never reports the credential (see ``FuzzInput/isBrokenCredential``).
+            // decoder fails on the syntax first (see ``FuzzInput/isBrokenCredential``).
             isBrokenCredential = true
             let end = bytes.firstRange(of: Array(value.utf8))!.upperBound
             if random.chance(50) {
@@ -553,13 +548,6 @@ extension FuzzGenerator {
 
         // MARK: Random mutations
 
-        /// Whether a pool value may be used: not one of a known crash when the generator avoids them (a year before
-        /// 1901 crashes the business calendar: see ``FuzzGenerator/avoidingKnownCrashes``).
-        func allowed(_ text: String) -> Bool {
-            guard generator.avoidingKnownCrashes, let year = Int(text.prefix(4)) else { return true }
-            return year >= 1901
-        }
-
         /// `text` as the value at `path`: for the envelope `id`, prefixed with this input's id prefix (unless empty,
         /// which the consumer does not read as an id), so that no two inputs share an id.
         func unique(_ text: String, at path: [FuzzStep]) -> String {
@@ -594,11 +582,11 @@ extension FuzzGenerator {
                     notes.append("\(place) = \(number)")
                     tree.modify(at: path[...]) { $0 = .number(number) }
                 case 4:
-                    let text = random.pick(FuzzValues.timestamps.filter(allowed))
+                    let text = random.pick(FuzzValues.timestamps)
                     notes.append("\(place) = timestamp \"\(text)\"")
                     tree.modify(at: path[...]) { $0 = .string(unique(text, at: path)) }
                 case 5:
-                    let text = random.pick(FuzzValues.dates.filter(allowed))
+                    let text = random.pick(FuzzValues.dates)
                     notes.append("\(place) = date \"\(text)\"")
                     tree.modify(at: path[...]) { $0 = .string(unique(text, at: path)) }
                 case 6:
@@ -674,11 +662,13 @@ enum FuzzValues {
         "-2026-11-23T09:15:02.120+08:00", "2026-11-23T09:15:02.120+25:00", "2026-11-23T09:15:60.000+08:00",
         "1970-01-01T00:00:00.000Z", "2262-04-12T00:00:00.000Z", "1900-01-01T00:00:00.000+08:05:43", "", "now",
         "2026-11-23T09:15:02.123456789+08:00", "2026-11-23t09:15:02.120z", "2026-W48-1T09:00:00Z",
+        "1899-12-31T23:59:59.999+08:00", "1900-01-01T00:00:00.000+08:00", "2999-12-31T23:59:59.999-12:00",
     ]
 
     static let dates = [
         "2026-02-29", "2024-02-29", "2026-13-01", "2026-11-31", "26-11-23", "2026/11/23", "0001-01-01",
         "9999-12-31", "0000-00-00", "", "2026-11-23T00:00:00Z", "+2026-11-23", "2026-1-5",
+        "1899-12-31", "1900-01-01", "2999-12-31", "3000-01-01",
     ]
 
     static let amounts = [

@@ -134,6 +134,43 @@ struct DecodingErrorTests {
         #expect(error?.reason.hasPrefix(expected) == true, "\(error?.reason ?? "")")
     }
 
+    @Test(
+        "H-07 instants and dates outside 1900–2999 are invalid data naming the field, the edges are accepted",
+        arguments: [
+            ("arrivedAt", "9999-12-31T23:59:59.999+14:00", "data.arrivedAt: \"9999-12-31T23:59:59.999+14:00\" is not accepted: year 9999 is outside the years Concierge accepts, 1900–2999"),
+            ("arrivedAt", "1899-12-31T23:59:59.999+08:00", "data.arrivedAt: \"1899-12-31T23:59:59.999+08:00\" is not accepted: year 1899"),
+            ("arrivedAt", "0001-01-01T00:00:00.000Z", "data.arrivedAt: \"0001-01-01T00:00:00.000Z\" is not accepted: year 0001"),
+            // The year is read in the offset the instant is written with.
+            ("arrivedAt", "3000-01-01T00:00:00.000+08:00", "data.arrivedAt: \"3000-01-01T00:00:00.000+08:00\" is not accepted: year 3000"),
+        ] as [(String, String, String)])
+    func unsupportedYears(field: String, value: String, expected: String) throws {
+        let error = decodingError(try Message.visitArrived { $0[field] = value })
+        #expect(error?.code == .invalidData)
+        #expect(error?.reason.hasPrefix(expected) == true, "\(error?.reason ?? "")")
+        // The envelope time likewise.
+        let envelope = decodingError(try Message.event(data: Message.visitArrivedData(), envelope: ["time": value]))
+        #expect(envelope?.code == .notACloudEvent)
+        #expect(envelope?.reason.contains("is not accepted: year") == true, "\(envelope?.reason ?? "")")
+        // Dates: a customer profile's asOf.
+        let date = String(value.prefix(10))
+        var profile = try JSONSerialization.jsonObject(with: Data(Fixtures.bytes("bank.core.customer-profile.v1")))
+            as! [String: Any]
+        var data = profile["data"] as! [String: Any]
+        data["asOf"] = date
+        profile["data"] = data
+        let dated = decodingError([UInt8](try JSONSerialization.data(withJSONObject: profile)))
+        #expect(dated?.code == .invalidData)
+        #expect(dated?.reason.hasPrefix("data.asOf: \"\(date)\" is not accepted: year") == true, "\(dated?.reason ?? "")")
+    }
+
+    @Test("H-07 the first and last accepted days decode", arguments: ["1900-01-01T00:00:00.000+08:00", "2999-12-31T23:59:59.999-12:00"])
+    func supportedEdges(value: String) throws {
+        let event = try EventCatalog.decode(try Message.visitArrived { $0["arrivedAt"] = value })
+        #expect(event.id.isEmpty == false)
+        #expect(BusinessDate.supportProblem(year: 1900) == nil && BusinessDate.supportProblem(year: 2999) == nil)
+        #expect(BusinessDate.supportProblem(year: 3000) != nil && BusinessDate.supportProblem(year: 1899) != nil)
+    }
+
     @Test("a missing or non-object data is invalid data")
     func missingData() throws {
         let missing = decodingError(try Message.event(data: NSNull()))

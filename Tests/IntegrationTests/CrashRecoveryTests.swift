@@ -124,6 +124,49 @@ struct CrashRecoveryTests {
         await stack.stop()
     }
 
+    @Test("H-06 a handler transaction that never ends makes the service exit (status 75) within the stall limit; started again, nothing is lost or doubled")
+    func stalledTransactionEndsTheProcess() async throws {
+        let limit = 2_000
+        let stack = try await ConciergeStack.start(
+            services: ["intake"], environment: ["intake": ["DATABASE_STALL_TIMEOUT_MS": "\(limit)"]])
+        do {
+            let run = stack.runID
+            let customers = (1...6).map { "C\(run)S\($0)" }
+            // The third event's transaction hangs for good, as PostgresNIO leaves one whose server crashed.
+            await stack.terminate("intake")
+            try stack.launch("intake", overriding: ["CONCIERGE_FAULT": "hang-in-handler:3"])
+            try await stack.waitUntilReady("intake")
+            try await TestKafka.withProducer(stack.kafkaConfiguration) { producer in
+                let records = customers.map { TestEvents.profile($0, branch: "SH001", aum: 2_500_000) }
+                for result in await producer.send(records) { _ = try result.get() }
+            }
+            let process = try #require(stack.process("intake"))
+            let started = ContinuousClock.now
+            #expect(await process.waitUntilExit(timeout: .seconds(60)), "the watchdog ends the process")
+            let exited = ContinuousClock.now - started
+            #expect(process.exitStatus == 75, "EX_TEMPFAIL: start me again")
+            let log = (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? ""
+            #expect(log.contains("database work has not finished in time"))
+            #expect(log.contains("event transaction"))
+
+            // What a supervisor does: start it again (disarmed). The hung event is delivered again and processed.
+            try stack.launch("intake", overriding: ["CONCIERGE_FAULT": ""])
+            try await stack.waitUntilReady("intake")
+            for customer in customers {
+                try await EndToEndTests.waitFor("\(stack.url("intake"))/customers/\(customer)/profile")
+            }
+            let inbox = try await stack.withAdminClient { client in
+                try await Self.count("SELECT count(*) FROM \(stack.schema("intake")).inbox", client: client)
+            }
+            #expect(inbox == customers.count, "each event processed once")
+            print("stall watchdog: intake exited with status \(process.exitStatus ?? -1) \(exited) after the events were sent (limit \(limit) ms); all \(customers.count) events processed once after the restart")
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        await stack.stop()
+    }
+
     /// The sum of a counter over all its label sets in a Prometheus text page.
     static func metric(_ name: String, url: String) async -> Int {
         let text = String(decoding: (await TestHTTP.get(url))?.body ?? Data(), as: UTF8.self)

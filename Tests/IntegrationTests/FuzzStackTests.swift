@@ -30,14 +30,13 @@ struct FuzzStackTests {
         let generator = FuzzGenerator(
             seed: 20_261_123, service: "stack", topics: Array(Self.readers.keys).sorted(),
             fixtures: try FuzzFixtures.load(), witness: nil)
-        // Inputs that must be dead-lettered whatever the service, small enough for the producer (1,000,000 bytes);
-        // not the credentials in otherwise broken messages, a known gap that `FuzzTests` tracks.
+        // Inputs that must be dead-lettered whatever the service, small enough for the producer (1,000,000 bytes).
         var inputs: [FuzzInput] = []
         var index = 0
         while inputs.count < Self.hostile {
             let input = generator.input(index)
             index += 1
-            guard input.expectation != .any, input.value.count < 700_000, !input.isBrokenCredential else { continue }
+            guard input.expectation != .any, input.value.count < 700_000 else { continue }
             inputs.append(input)
         }
 

@@ -86,6 +86,19 @@ struct BusinessCalendarTests {
         #expect(calendar.startOfDay(date("2026-11-24")).rfc3339 == "2026-11-24T00:00:00.000+08:00")
     }
 
+    @Test("H-07 a day under local mean time (Shanghai before 1901, +08:05:43) gets a whole-minute offset, no trap")
+    func localMeanTime() throws {
+        let calendar = BusinessCalendar(timeZone: shanghai)
+        let day = date("1900-01-01")
+        #expect(calendar.endOfDay(day).rfc3339 == "1900-01-01T23:59:59.999+08:05")
+        #expect(calendar.startOfDay(day).rfc3339 == "1900-01-01T00:00:00.000+08:05")
+        #expect(calendar.businessDate(of: calendar.endOfDay(day)) == day)
+        #expect(calendar.businessDate(of: calendar.startOfDay(day)) == day)
+        let instant = try Timestamp(rfc3339: "1899-12-31T16:00:00.000Z")
+        #expect(calendar.localized(instant).utcOffsetSeconds == 8 * 3600 + 5 * 60)
+        #expect(calendar.endOfDay(calendar.workingDay(10, after: date("1899-12-20"))).rfc3339.hasPrefix("1900-01-03T"))
+    }
+
     @Test("a daylight-saving zone gets the offset of the day itself")
     func daylightSaving() {
         let calendar = BusinessCalendar(timeZone: TimeZone(identifier: "Europe/Berlin")!)

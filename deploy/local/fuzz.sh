@@ -3,7 +3,6 @@
 # contract events to each of the five services through its real per-record path against PostgreSQL, checks that
 # every bad one is dead-lettered once with a reason and the good ones around them are processed in order, prints a
 # table per service; then the cross-process check against the five executables. Seed: FUZZ_SEED (default fixed).
-# FUZZ_AVOID_KNOWN_CRASHES=1 leaves out the inputs of crashes already reported (see docs/reliability.md).
 # The output is kept in .concierge/fuzz.log. Figures of the last full run: docs/reliability.md, "Hostile input".
 set -euo pipefail
 

@@ -37,7 +37,9 @@ extension ScoringService {
             let month: Month
             if let raw = request.uri.queryParameters.get("month") {
                 guard let parsed = Month(String(raw)) else {
-                    throw APIError.badRequest("month must be YYYY-MM, got \(raw)", error: "invalid_parameter")
+                    throw APIError.badRequest(
+                        "month must be YYYY-MM in \(BusinessDate.supportedYears.lowerBound)–"
+                            + "\(BusinessDate.supportedYears.upperBound), got \(raw)", error: "invalid_parameter")
                 }
                 month = parsed
             } else {
@@ -199,7 +201,9 @@ extension ScoringService {
                 error: "invalid_fields", fields: unknown.map { "items.\($0)" })
         }
         guard let month = Month(rawMonth) else {
-            throw APIError.unprocessable("month must be YYYY-MM, got \(rawMonth)", error: "invalid_fields", fields: ["month"])
+            throw APIError.unprocessable(
+                "month must be YYYY-MM in \(BusinessDate.supportedYears.lowerBound)–"
+                    + "\(BusinessDate.supportedYears.upperBound), got \(rawMonth)", error: "invalid_fields", fields: ["month"])
         }
         let now = context.calendar.now()
         guard month <= Month(of: context.calendar.businessDate(of: now)) else {

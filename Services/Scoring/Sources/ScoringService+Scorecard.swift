@@ -4,7 +4,8 @@ import Hummingbird
 import PostgresNIO
 import ServiceKit
 
-/// A calendar month in the business time zone, `YYYY-MM`.
+/// A calendar month in the business time zone, `YYYY-MM`, in the years Concierge accepts
+/// (`BusinessDate.supportedYears`).
 struct Month: Hashable, Sendable, CustomStringConvertible, Comparable {
     let year: Int
     let month: Int
@@ -12,7 +13,7 @@ struct Month: Hashable, Sendable, CustomStringConvertible, Comparable {
     init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 7, parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
-            let month = Int(parts[1]), (1...9999).contains(year), (1...12).contains(month)
+            let month = Int(parts[1]), BusinessDate.supportedYears.contains(year), (1...12).contains(month)
         else { return nil }
         self.year = year
         self.month = month

@@ -60,6 +60,9 @@ struct EnvelopeHeader {
         } catch {
             throw fail(.time, error.reason)
         }
+        if let problem = time.supportProblem {
+            throw fail(.time, "\(timeText.quotedForMessage()) is not accepted: \(problem)")
+        }
         subject = try optional(.subject)
         dataContentType = try optional(.datacontenttype)
         if let dataContentType, !Self.isJSON(dataContentType) {

@@ -73,6 +73,22 @@ public struct BusinessDate: Hashable, Sendable, Comparable, CustomStringConverti
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
+    /// The years Concierge accepts in events and requests: 1900–2999.
+    ///
+    /// The wire format can write 0001–9999, but a bank's records start well after 1900 and an instant in year 9999 is
+    /// a typing error. Working-day and month arithmetic on such a date would leave the calendar's range (9999 + 10
+    /// working days) or meet local mean time offsets that are not whole minutes (Asia/Shanghai before 1901). Decoding
+    /// an event (``init(from:)``, ``Timestamp/init(from:)``, the envelope `time`) and reading a request's date
+    /// refuse anything outside this range with ``supportProblem``, so such a message is dead-lettered with a reason.
+    public static let supportedYears = 1900...2999
+
+    /// Why `year` is not accepted in an event or request, or `nil` when it is (see ``supportedYears``).
+    public static func supportProblem(year: Int) -> String? {
+        guard !supportedYears.contains(year) else { return nil }
+        return "year \(Digits.padded(year, width: 4)) is outside the years Concierge accepts, "
+            + "\(supportedYears.lowerBound)–\(supportedYears.upperBound)"
+    }
+
     /// What is wrong with the components, or `nil` when they name a real day.
     static func problem(year: Int, month: Int, day: Int) -> String? {
         guard (1...9999).contains(year) else { return "year \(year) is outside 0001–9999" }
@@ -103,7 +119,7 @@ extension BusinessDate {
 // MARK: - BusinessDate + Codable
 
 extension BusinessDate: Codable {
-    /// Decodes a `YYYY-MM-DD` string.
+    /// Decodes a `YYYY-MM-DD` string in the years Concierge accepts (``supportedYears``).
     ///
     /// - Throws: `DecodingError.dataCorrupted` with the reason, or a type mismatch for a non-string.
     public init(from decoder: any Decoder) throws {
@@ -113,6 +129,10 @@ extension BusinessDate: Codable {
             self = try BusinessDate(parsing: text)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
+        }
+        if let problem = Self.supportProblem(year: year) {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\(text.quotedForMessage()) is not accepted: \(problem)")
         }
     }
 

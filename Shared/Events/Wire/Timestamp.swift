@@ -110,7 +110,8 @@ public struct Timestamp: Hashable, Sendable, Comparable {
 // MARK: - Timestamp + Codable
 
 extension Timestamp: Codable {
-    /// Decodes an RFC 3339 string (see ``init(rfc3339:)``).
+    /// Decodes an RFC 3339 string (see ``init(rfc3339:)``) in the years Concierge accepts
+    /// (``BusinessDate/supportedYears``).
     ///
     /// - Throws: `DecodingError.dataCorrupted` with the reason, or a type mismatch for a non-string.
     public init(from decoder: any Decoder) throws {
@@ -121,6 +122,16 @@ extension Timestamp: Codable {
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
         }
+        if let problem = supportProblem {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "\(text.quotedForMessage()) is not accepted: \(problem)")
+        }
+    }
+
+    /// Why this instant is not accepted in an event or request, or `nil` when it is: its date, in the offset it is
+    /// written with, must fall in ``BusinessDate/supportedYears``.
+    public var supportProblem: String? {
+        BusinessDate.supportProblem(year: BusinessDate(localDateOf: self).year)
     }
 
     /// Encodes as an RFC 3339 string (see ``rfc3339``).

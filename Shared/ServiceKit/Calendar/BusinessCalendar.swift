@@ -91,7 +91,7 @@ public struct BusinessCalendar: Sendable {
 
     /// The business date on which `instant` falls in the business time zone.
     public func businessDate(of instant: Timestamp) -> BusinessDate {
-        let offset = Int64(timeZone.secondsFromGMT(for: instant.date))
+        let offset = Int64(offsetSeconds(atMilliseconds: instant.millisecondsSinceEpoch))
         let localSeconds = instant.millisecondsSinceEpoch.floorDivided(by: 1000) + offset
         return BusinessDate(dayNumber: localSeconds.floorDivided(by: 86_400))
     }
@@ -110,7 +110,7 @@ public struct BusinessCalendar: Sendable {
     public func localized(_ instant: Timestamp) -> Timestamp {
         Timestamp(
             millisecondsSinceEpoch: instant.millisecondsSinceEpoch,
-            utcOffsetSeconds: Int32(timeZone.secondsFromGMT(for: instant.date))
+            utcOffsetSeconds: Int32(offsetSeconds(atMilliseconds: instant.millisecondsSinceEpoch))
         )
     }
 
@@ -145,8 +145,11 @@ public struct BusinessCalendar: Sendable {
         return Timestamp(millisecondsSinceEpoch: utcMilliseconds - Int64(offset) * 1000, utcOffsetSeconds: Int32(offset))
     }
 
+    /// The time zone's UTC offset at an instant, cut to whole minutes: local mean time offsets (Asia/Shanghai
+    /// before 1901 is +08:05:43) cannot be written in RFC 3339, and ``Timestamp`` requires whole minutes.
     private func offsetSeconds(atMilliseconds milliseconds: Int64) -> Int {
-        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        let seconds = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        return seconds - seconds % 60
     }
 }
 

@@ -32,6 +32,9 @@ public struct ServiceConfiguration: Sendable {
     public var outboxPollInterval: Duration
     /// Sent outbox rows and processed inbox ids are kept this long (`OUTBOX_RETENTION_HOURS`).
     public var retention: Duration
+    /// How long one event transaction, outbox relay step or timer round may run before the service exits to be
+    /// started again (`DATABASE_STALL_TIMEOUT_MS`, default 30 s; 0 turns the watchdog off). See ``StallWatchdog``.
+    public var databaseStallTimeout: Duration
     /// Checks the HTTP API's bearer tokens (`AUTH_JWT_*`, see ``AccessTokenAuthority``).
     public var accessTokens: AccessTokenAuthority
     /// Settings only one service understands (thresholds, cadences); the service reads them itself.
@@ -81,5 +84,6 @@ public struct ServiceConfiguration: Sendable {
         outboxBatchSize = try environment.int("OUTBOX_BATCH_SIZE", default: 500, in: 1...100_000)
         outboxPollInterval = try environment.milliseconds("OUTBOX_POLL_INTERVAL_MS", default: .seconds(1))
         retention = .seconds(3600 * (try environment.int("OUTBOX_RETENTION_HOURS", default: 168, in: 1...100_000)))
+        databaseStallTimeout = try environment.milliseconds("DATABASE_STALL_TIMEOUT_MS", default: .seconds(30))
     }
 }

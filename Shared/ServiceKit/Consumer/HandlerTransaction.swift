@@ -40,6 +40,7 @@ public enum HandlerTransaction {
                 partition: source.partition, offset: source.offset)
             try await handler.handle(event, context: context)
             try await outbox.flush(on: connection, logger: logger)
+            await FaultPoint.hangInHandler.hang()  // tests only: a transaction that never ends
             return true
         }
     }

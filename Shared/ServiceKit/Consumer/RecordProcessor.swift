@@ -149,9 +149,11 @@ public struct RecordProcessor: Sendable {
 
     /// The handler's transaction; ``Outcome/duplicate`` when the event id was already in the inbox.
     private func runHandler(_ event: IncomingEvent, record: KafkaRecord, logger: Logger) async throws -> Outcome {
-        let handled = try await HandlerTransaction.run(
-            event, handler: handler, client: client, serviceName: serviceName, calendar: calendar,
-            source: .init(topic: record.topic, partition: record.partition, offset: record.offset), logger: logger)
+        let handled = try await StallWatchdog.guarding("event transaction") {
+            try await HandlerTransaction.run(
+                event, handler: handler, client: client, serviceName: serviceName, calendar: calendar,
+                source: .init(topic: record.topic, partition: record.partition, offset: record.offset), logger: logger)
+        }
         return handled ? .processed : .duplicate
     }
 
@@ -204,35 +206,37 @@ public struct RecordProcessor: Sendable {
         var backoff = Backoff()
         while true {
             do {
-                let written = try await client.withTransaction(logger: logger) { connection in
-                    guard
-                        try await Inbox.claim(
-                            eventID: inboxID, eventType: eventType,
-                            record: RecordSource(topic: record.topic, partition: record.partition, offset: record.offset),
-                            outcome: .deadLettered,
-                            on: connection, logger: logger)
-                    else { return false }
-                    let outbox = EventOutbox(
-                        source: "concierge/\(serviceName)", causationID: eventID, correlationID: eventID,
-                        calendar: calendar)
-                    let now = calendar.now()
-                    try outbox.emit(
-                        DeadLetter.V1(
-                            originalTopic: record.topic,
-                            partition: record.partition,
-                            offset: record.offset,
-                            key: record.key.map(Self.deadLetterKey),
-                            valueBase64: Data(value).base64EncodedString(),
-                            error: reason,
-                            service: serviceName,
-                            at: now,
-                            eventId: eventID,
-                            eventType: eventType
-                        ),
-                        time: now
-                    )
-                    try await outbox.flush(on: connection, logger: logger)
-                    return true
+                let written = try await StallWatchdog.guarding("dead-letter transaction") {
+                    try await client.withTransaction(logger: logger) { connection in
+                        guard
+                            try await Inbox.claim(
+                                eventID: inboxID, eventType: eventType,
+                                record: RecordSource(topic: record.topic, partition: record.partition, offset: record.offset),
+                                outcome: .deadLettered,
+                                on: connection, logger: logger)
+                        else { return false }
+                        let outbox = EventOutbox(
+                            source: "concierge/\(serviceName)", causationID: eventID, correlationID: eventID,
+                            calendar: calendar)
+                        let now = calendar.now()
+                        try outbox.emit(
+                            DeadLetter.V1(
+                                originalTopic: record.topic,
+                                partition: record.partition,
+                                offset: record.offset,
+                                key: record.key.map(Self.deadLetterKey),
+                                valueBase64: Data(value).base64EncodedString(),
+                                error: reason,
+                                service: serviceName,
+                                at: now,
+                                eventId: eventID,
+                                eventType: eventType
+                            ),
+                            time: now
+                        )
+                        try await outbox.flush(on: connection, logger: logger)
+                        return true
+                    }
                 }
                 guard written else { return .duplicate }
                 metrics.deadLettered(topic: record.topic, reason: category.rawValue)

@@ -69,9 +69,9 @@ public final class OutboxRelay: Sendable {
 
     private func serve(on connection: PostgresConnection) async throws {
         let lockKey = "concierge.outbox.\(schema)"
-        let rows = try await connection.query(
-            "SELECT pg_try_advisory_lock(hashtext(\(lockKey)))", logger: logger
-        ).collect()
+        let rows = try await StallWatchdog.guarding("outbox relay lock") {
+            try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(lockKey)))", logger: logger).collect()
+        }
         guard let row = rows.first, try row.decode(Bool.self) else {
             // Another instance is publishing; check again later (or stop when asked).
             logger.debug("outbox relay standing by: another instance holds the relay lock")
@@ -92,10 +92,16 @@ public final class OutboxRelay: Sendable {
             }
         } catch {
             // The connection goes back to the pool: it must not keep the session lock.
-            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+            await unlock(lockKey, on: connection)
             throw error
         }
-        _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+        await unlock(lockKey, on: connection)
+    }
+
+    private func unlock(_ lockKey: String, on connection: PostgresConnection) async {
+        await StallWatchdog.guarding("outbox relay unlock") {
+            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+        }
     }
 
     private func publishLoop(on connection: PostgresConnection) async throws {
@@ -113,20 +119,57 @@ public final class OutboxRelay: Sendable {
             }
             failures.reset()
             if ContinuousClock.now - lastPurge > .seconds(3600) {
-                try await purge(on: connection)
+                try await StallWatchdog.guarding("outbox purge") { try await purge(on: connection) }
                 lastPurge = .now
             }
             // Rows held back by an older open transaction: look again soon rather than at the next safety poll.
-            let waiting = try await hasUnsentRows(on: connection)
+            let waiting = try await StallWatchdog.guarding("outbox check") { try await hasUnsentRows(on: connection) }
             await wake.wait(timeout: waiting ? .milliseconds(20) : pollInterval)
         }
     }
 
     enum BatchOutcome { case empty, partial, full, failed }
 
-    /// Publishes up to `batchSize` committed rows.
+    /// Publishes up to `batchSize` committed rows. Reading and marking run under the stall watchdog; waiting for
+    /// the delivery reports (up to librdkafka's `message.timeout.ms`, while a broker is down) does not.
     func publishBatch(on connection: PostgresConnection) async throws -> BatchOutcome {
-        var batch: [(seq: Int64, id: UUID, record: KafkaOutgoingRecord, createdAt: Date)] = []
+        let batch = try await StallWatchdog.guarding("outbox read") { try await readBatch(on: connection) }
+        guard !batch.isEmpty else { return .empty }
+
+        let results = await producer.send(batch.map(\.record))
+        FaultPoint.afterOutboxProduce.pass()  // tests only: SIGKILL between delivery and marking sent
+        var sent: [Int64] = []
+        var firstFailure: KafkaError?
+        for (row, result) in zip(batch, results) {
+            switch result {
+            case .success:
+                sent.append(row.seq)
+                metrics.produced(topic: row.record.topic, count: 1)
+                metrics.outboxLag(.milliseconds(Int64(Date().timeIntervalSince(row.createdAt) * 1000)))
+            case .failure(let error):
+                metrics.publishFailed(topic: row.record.topic)
+                firstFailure = firstFailure ?? error
+            }
+        }
+        if !sent.isEmpty {
+            try await StallWatchdog.guarding("outbox mark sent") {
+                try await connection.query("UPDATE outbox SET sent_at = now() WHERE seq = ANY(\(sent))", logger: logger)
+            }
+        }
+        if let firstFailure {
+            logger.warning(
+                "outbox publish failed; will retry",
+                metadata: ["error": "\(firstFailure)", "outbox.failed": "\(batch.count - sent.count)"])
+            return .failed
+        }
+        return batch.count == batchSize ? .full : .partial
+    }
+
+    private typealias Row = (seq: Int64, id: UUID, record: KafkaOutgoingRecord, createdAt: Date)
+
+    /// Up to `batchSize` committed, unsent rows as records, in commit order.
+    private func readBatch(on connection: PostgresConnection) async throws -> [Row] {
+        var batch: [Row] = []
         let rows = try await connection.query(
             """
             SELECT seq, id, topic, message_key, event_type, payload, created_at FROM outbox
@@ -150,33 +193,7 @@ public final class OutboxRelay: Sendable {
                 topic: topic, key: key.map { Array($0.utf8) }, value: Array(buffer: payload), headers: headers)
             batch.append((seq, id, record, createdAt))
         }
-        guard !batch.isEmpty else { return .empty }
-
-        let results = await producer.send(batch.map(\.record))
-        FaultPoint.afterOutboxProduce.pass()  // tests only: SIGKILL between delivery and marking sent
-        var sent: [Int64] = []
-        var firstFailure: KafkaError?
-        for (row, result) in zip(batch, results) {
-            switch result {
-            case .success:
-                sent.append(row.seq)
-                metrics.produced(topic: row.record.topic, count: 1)
-                metrics.outboxLag(.milliseconds(Int64(Date().timeIntervalSince(row.createdAt) * 1000)))
-            case .failure(let error):
-                metrics.publishFailed(topic: row.record.topic)
-                firstFailure = firstFailure ?? error
-            }
-        }
-        if !sent.isEmpty {
-            try await connection.query("UPDATE outbox SET sent_at = now() WHERE seq = ANY(\(sent))", logger: logger)
-        }
-        if let firstFailure {
-            logger.warning(
-                "outbox publish failed; will retry",
-                metadata: ["error": "\(firstFailure)", "outbox.failed": "\(batch.count - sent.count)"])
-            return .failed
-        }
-        return batch.count == batchSize ? .full : .partial
+        return batch
     }
 
     private func hasUnsentRows(on connection: PostgresConnection) async throws -> Bool {

@@ -2,7 +2,8 @@ import Logging
 import ServiceLifecycle
 
 /// A background job that runs `body` every `interval` until graceful shutdown. A failing round is logged and the
-/// next round tries again; the job never takes the service down.
+/// next round tries again; the job never takes the service down. A round that hangs past the stall limit ends the
+/// process (``StallWatchdog``).
 public struct PeriodicJob: BackgroundJob {
     public let name: String
     public let interval: Duration
@@ -24,7 +25,7 @@ public struct PeriodicJob: BackgroundJob {
                 return  // Shutting down.
             }
             do {
-                try await body()
+                try await StallWatchdog.guarding("job \(name)") { try await body() }
             } catch {
                 logger.warning(
                     "background job round failed; the next round tries again",

@@ -60,20 +60,28 @@ final class ServiceRuntime: Service {
             "service started",
             metadata: ["kafka.topics": "\(consumedTopics.joined(separator: ","))", "kafka.group.id": "\(serviceName)"])
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.relay.run() }
-            for job in jobs {
-                group.addTask { try await job.run() }
-            }
-            do {
-                try await loop.run()
-            } catch {
+        // Event transactions, relay steps and timer rounds that hang end the process (see StallWatchdog); the
+        // watchdog keeps watching through the graceful shutdown, which a hung transaction would block as well.
+        let timeout = configuration.databaseStallTimeout
+        let watchdog = timeout > .zero ? StallWatchdog(limit: timeout, logger: logger) : nil
+        let watching = Task { await watchdog?.run() }
+        defer { watching.cancel() }
+        try await StallWatchdog.$current.withValue(watchdog) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.relay.run() }
+                for job in jobs {
+                    group.addTask { try await job.run() }
+                }
+                do {
+                    try await loop.run()
+                } catch {
+                    relay.stopAfterDraining()
+                    throw error
+                }
+                // The consumer has committed its last batch: publish what it wrote, then stop.
                 relay.stopAfterDraining()
-                throw error
+                try await group.waitForAll()
             }
-            // The consumer has committed its last batch: publish what it wrote, then stop.
-            relay.stopAfterDraining()
-            try await group.waitForAll()
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// failpoints work in TiKV and etcd. **For fault-injection tests only; never set `CONCIERGE_FAULT` in production.**
 ///
 /// `CONCIERGE_FAULT=after-handler-commit:25` makes the process SIGKILL itself the 25th time it passes
-/// ``afterHandlerCommit``; several points are separated by commas (`after-handler-commit:25,after-outbox-produce:3`).
+/// ``afterHandlerCommit`` (``hangInHandler`` hangs instead); several points are separated by commas (`after-handler-commit:25,after-outbox-produce:3`).
 /// Without the variable a pass is one lookup in an empty dictionary. The reliability suite
 /// (`Tests/ReliabilityTests`, `docs/reliability.md`) uses them to kill a service exactly between two steps that a
 /// plain SIGKILL from outside only hits by chance.
@@ -16,6 +16,10 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// The outbox relay has the delivery reports of a batch; the rows are not marked sent yet. A kill here makes the
     /// next relay publish them again, and the consumers must absorb the duplicates.
     case afterOutboxProduce = "after-outbox-produce"
+    /// Inside a consumed event's handler transaction, after the handler: on the armed pass the transaction never
+    /// ends and ignores cancellation, as PostgresNIO leaves one whose server crashed (docs/reliability.md, case 6b).
+    /// Used with ``hang()``; the stall watchdog must end the process.
+    case hangInHandler = "hang-in-handler"
 
     /// The environment variable that arms fault points.
     public static let variable = "CONCIERGE_FAULT"
@@ -23,6 +27,13 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// Counts one pass; on the armed pass the process kills itself with SIGKILL (no shutdown, no flush, no commit).
     public func pass() {
         FaultPoints.process.pass(self)
+    }
+
+    /// Counts one pass; on the armed pass the calling task waits for ever, deaf to cancellation.
+    public func hang() async {
+        guard FaultPoints.process.isArmedPass(self) else { return }
+        FileHandle.standardError.write(Data("fault point \(rawValue): hanging for good\n".utf8))
+        await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
     }
 }
 
@@ -71,13 +82,18 @@ public final class FaultPoints: Sendable {
     }
 
     func pass(_ point: FaultPoint) {
-        guard let target = armed[point] else { return }
+        guard isArmedPass(point) else { return }
+        FileHandle.standardError.write(Data("fault point \(point.rawValue): SIGKILL on pass \(armed[point]!)\n".utf8))
+        kill(getpid(), SIGKILL)
+    }
+
+    /// Counts one pass of `point`; whether it is the armed one.
+    func isArmedPass(_ point: FaultPoint) -> Bool {
+        guard let target = armed[point] else { return false }
         let count = passes.withLock { passes in
             passes[point, default: 0] += 1
             return passes[point]!
         }
-        guard count == target else { return }
-        FileHandle.standardError.write(Data("fault point \(point.rawValue): SIGKILL on pass \(count)\n".utf8))
-        kill(getpid(), SIGKILL)
+        return count == target
     }
 }
