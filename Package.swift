@@ -19,6 +19,8 @@ let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metri
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 let postgres: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+/// PostgresNIO's pool, built with it anyway: the kit classifies its errors (`ConnectionPoolError`).
+let connectionPool: Target.Dependency = .product(name: "_ConnectionPoolModule", package: "postgres-nio")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
@@ -89,7 +91,8 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Events", "Messaging", log, metrics, lifecycle, postgres, hummingbird, prometheus, nioCore, nioSSL,
+                "Events", "Messaging", log, metrics, lifecycle, postgres, connectionPool, hummingbird, prometheus, nioCore,
+                nioSSL,
                 crypto,
             ],
             path: "Shared/ServiceKit",
@@ -120,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["ServiceKit", "Events", "Messaging", "TestSupport", postgres, log],
+            dependencies: ["ServiceKit", "Events", "Messaging", "TestSupport", postgres, connectionPool, log],
             swiftSettings: sharedSwiftSettings
         ),
         .testTarget(

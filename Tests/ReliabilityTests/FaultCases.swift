@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Messaging
 import PostgresNIO
+import Synchronization
 import ServiceKit
 import TestSupport
 
@@ -146,25 +147,48 @@ enum FaultCases {
 
     /// `postgres.sh crash` (`pg_ctl stop -m immediate`) under the running services, 5 s down, `postgres.sh start`:
     /// transactions in flight are lost and redone from Kafka, nothing committed is lost (synchronous commit), the
-    /// relays resume. The services must resume on their own within a minute; if they do not (PostgresNIO 1.33 can
-    /// leave work in flight hanging for good, see case 6b and docs/reliability.md), the case restarts them, as an
-    /// operator would, so that the reconciliation still shows whether anything was lost or doubled, and fails on the
-    /// evidence.
+    /// relays resume. PostgresNIO 1.33 can leave work in flight hanging for good (case 6b); the stall watchdog then
+    /// exits the service with status 75 after `DATABASE_STALL_TIMEOUT_MS` (default 30 s) and its supervisor starts it
+    /// again. The case plays the supervisor (Kubernetes' `restartPolicy: Always`, compose's `restart:`, `make run`):
+    /// an instance that exits is started again at once. The services, so supervised, must resume within a minute of
+    /// PostgreSQL's return with nobody intervening; if they do not, the case restarts them all, as an operator would,
+    /// so that the reconciliation still shows whether anything was lost or doubled, and fails on the evidence.
     static let postgresCrash = FaultCase(number: 6, title: "PostgreSQL stopped with -m immediate and started again") {
         context in
         try PostgresControl.requireOwnCluster()
         let stack = context.stack
         let down = ContinuousClock.now
+        let supervisor = Supervisor(stack: stack)
+        let supervising = Task { await supervisor.run() }
         try await PostgresControl.run("crash")
         try await Task.sleep(for: .seconds(5))
         try await PostgresControl.run("start")
-        let outage = ContinuousClock.now - down
+        let back = ContinuousClock.now
+        let outage = back - down
         let pending = context.driver.ledger
         // A fresh client: the case's own may hold connections that died with the server.
         let resumed = try await stack.withAdminClient { db in
-            await FaultRunner.recoveryTime(of: pending, since: .now, stack: stack, db: db, timeout: .seconds(60))
+            await FaultRunner.recoveryTime(of: pending, since: back, stack: stack, db: db, timeout: .seconds(60))
         }
+        // Instances started again by the supervisor must be ready before the stream resumes checking.
+        for instance in stack.allInstances { try? await stack.waitUntilReady(instance, timeout: .seconds(30)) }
+        supervising.cancel()
+        await supervising.value
         var notes = ["PostgreSQL crashed (immediate shutdown) and started again after \(ReliabilityReport.seconds(outage))"]
+        let exits = supervisor.exits
+        if exits.isEmpty {
+            notes.append("no service exited: every transaction in flight ended on its own")
+        } else {
+            notes.append(
+                "the stall watchdog ended "
+                    + exits.map {
+                        "\($0.instance) (status \($0.status), \(ReliabilityReport.seconds($0.at - back)) after PostgreSQL was back)"
+                    }.joined(separator: ", ")
+                    + "; the supervisor started each again")
+        }
+        if let resumed {
+            notes.append("all work in flight done \(ReliabilityReport.seconds(resumed)) after PostgreSQL was back")
+        }
         if resumed == nil {
             let wedged = ContinuousClock.now
             await stack.terminate(stack.allInstances, timeout: .seconds(10))
@@ -176,7 +200,37 @@ enum FaultCases {
         }
         return FaultOutcome(
             notes: notes,
-            evidence: [("the services resumed on their own once PostgreSQL was back", resumed != nil)])
+            evidence: [
+                ("the supervised services resumed within a minute of PostgreSQL's return", resumed != nil),
+                ("every service that exited did so through the stall watchdog (status 75)",
+                 exits.allSatisfy { $0.status == StallWatchdog.exitStatus }),
+            ])
+    }
+
+    /// Starts again every instance that exits, as a container orchestrator does; records who exited, how and when.
+    final class Supervisor: Sendable {
+        struct Exit: Sendable {
+            var instance: String
+            var status: Int32
+            var at: ContinuousClock.Instant
+        }
+
+        let stack: ConciergeStack
+        private let recorded = Mutex<[Exit]>([])
+        var exits: [Exit] { recorded.withLock { $0 } }
+
+        init(stack: ConciergeStack) { self.stack = stack }
+
+        func run() async {
+            while !Task.isCancelled {
+                for instance in stack.allInstances {
+                    guard let process = stack.process(instance), let status = process.exitStatus else { continue }
+                    recorded.withLock { $0.append(Exit(instance: instance, status: status, at: .now)) }
+                    try? stack.launch(instance)
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     // MARK: - 7. A long-running transaction holding back the outbox relay

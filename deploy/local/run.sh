@@ -77,9 +77,31 @@ if [ -z "${AUTH_JWT_KEYS:-}" ]; then
     export AUTH_JWT_KEYS="$(grep "^AUTH_JWT_KEYS=" "$state/secrets.env" | cut -d= -f2-)"
 fi
 
+# Each service runs under a small supervisor, as Kubernetes or systemd would run it: a service that exits on its
+# own is started again after 2 s. A service exits with status 75 when database work stalls (StallWatchdog,
+# docs/reliability.md) and with 1 when it fails; its log keeps every run. Status 2 (a configuration error) is
+# not retried: starting again would fail the same way.
+supervise() {
+    local service=$1 port=$2 child status
+    trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+    : >"$logs/$service.log"
+    while true; do
+        HTTP_PORT="$port" HTTP_HOST=127.0.0.1 "$bin/$service" >>"$logs/$service.log" 2>&1 &
+        child=$!
+        status=0
+        wait "$child" || status=$?
+        if [ "$status" -eq 2 ]; then
+            echo "concierge: $service has a configuration error (see $logs/$service.log); not restarting it" >&2
+            exit 2
+        fi
+        echo "concierge: $service exited with status $status; starting it again in 2 s (see $logs/$service.log)" >&2
+        sleep 2
+    done
+}
+
 declare -A ports=([intake]=8081 [assignment]=8082 [engagement]=8083 [complaints]=8084 [scoring]=8085)
 for service in intake assignment engagement complaints scoring; do
-    HTTP_PORT="${ports[$service]}" HTTP_HOST=127.0.0.1 "$bin/$service" >"$logs/$service.log" 2>&1 &
+    supervise "$service" "${ports[$service]}" &
     pids+=($!)
 done
 
@@ -123,6 +145,6 @@ cat <<BANNER
   Ctrl-C stops everything.
 BANNER
 
-# Exit (and stop the rest) if any process dies.
+# Exit (and stop the rest) if the broker dies or a service cannot be started at all.
 wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"} || true
-echo "concierge: a process exited; see $logs/" >&2
+echo "concierge: a process exited for good; see $logs/" >&2

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// How the consumer treats a failed handler run.
 public enum FailureKind: Equatable, Sendable {
@@ -6,7 +7,8 @@ public enum FailureKind: Equatable, Sendable {
     case transient
     /// Something else went wrong: retry a few times, then dead-letter.
     case permanent
-    /// The handler refused the event: dead-letter at once.
+    /// The handler refused the event, or the database refused one of its values (SQLSTATE class 22): dead-letter
+    /// at once.
     case rejected(String)
 
     public init(_ error: any Error) {
@@ -22,6 +24,11 @@ public enum FailureKind: Equatable, Sendable {
             }
         case let psql as PSQLError:
             self = Self.classify(psql)
+        case is ConnectionPoolError:
+            // The pool cannot make connections (its circuit breaker trips after a while of failed attempts, during a
+            // database outage), is shutting down, or the request was cancelled: never the event's fault. Counted
+            // as permanent, a valid event was dead-lettered after a few attempts in an outage of a minute or more.
+            self = .transient
         case is CancellationError:
             self = .transient
         default:
@@ -39,6 +46,12 @@ public enum FailureKind: Equatable, Sendable {
         // 57 operator intervention (shutdown, crash recovery), 58 system error, 55P03 lock not available.
         if ["08", "40", "53", "57", "58"].contains(String(state.prefix(2))) || state == "55P03" {
             return .transient
+        }
+        // 22 data exception: a value the database refuses (a number beyond its column's precision, text it cannot
+        // read as a date…). The same event fails the same way every time, so it is dead-lettered at once, saying
+        // why, rather than after every attempt.
+        if state.hasPrefix("22") {
+            return .rejected("the database refused a value of this event: \(summary(error))")
         }
         return .permanent
     }
