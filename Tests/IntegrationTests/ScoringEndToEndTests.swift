@@ -439,19 +439,19 @@ struct ScoringEndToEndTests {
             inputs.append(input)
             let url = "\(stack.url("intake"))/visits/\(walkIn.visit)"
             if walkIn.receiver != nil {
-                let manager = await TestHTTP.eventually(timeout: .seconds(15), interval: .milliseconds(50)) {
+                let manager = await TestHTTP.eventually(timeout: .seconds(60), interval: .milliseconds(50)) {
                     () -> String? in
                     let referral = await json(url)?["referral"] as? [String: Any]
                     return referral?["managerId"] as? String
                 }
                 routedTo[walkIn.visit] = manager
-                let (got, want) = (manager ?? "nobody within 15 s", walkIn.receiver ?? "-")
+                let (got, want) = (manager ?? "nobody within 60 s", walkIn.receiver ?? "-")
                 #expect(manager == walkIn.receiver, "\(walkIn.visit)'s referral routed to \(got), expected \(want)")
             } else {
-                let seen = await TestHTTP.eventually(timeout: .seconds(15), interval: .milliseconds(50)) {
+                let seen = await TestHTTP.eventually(timeout: .seconds(60), interval: .milliseconds(50)) {
                     () -> Bool? in await json(url) != nil ? true : nil
                 }
-                #expect(seen == true, "intake did not record \(walkIn.visit) within 15 s")
+                #expect(seen == true, "intake did not record \(walkIn.visit) within 60 s")
             }
         }
 
