@@ -67,6 +67,22 @@ struct StallWatchdogTests {
         #expect(stalls.all.isEmpty)
     }
 
+    @Test("H-06 a round that keeps finishing inner operations is making progress; its clock starts again each time")
+    func nestedProgress() async throws {
+        let stalls = Stalls()
+        let watchdog = watchdog(limit: .seconds(30), recording: stalls)
+        try await watchdog.guarding("job pii-reseal") {
+            try await Task.sleep(for: .milliseconds(500))
+            #expect((watchdog.oldest()?.elapsed ?? .zero) >= .milliseconds(500), "the round's clock runs")
+            await watchdog.guarding("re-seal batch") {}
+            // The batch ended: the round is timed from now, not from its start.
+            #expect((watchdog.oldest()?.elapsed ?? .seconds(1)) < .milliseconds(400))
+            #expect(watchdog.oldest()?.name == "job pii-reseal")
+        }
+        #expect(watchdog.oldest() == nil)
+        #expect(stalls.all.isEmpty)
+    }
+
     @Test("H-06 work guarded through the task-local watchdog is watched; without one it just runs")
     func taskLocal() async throws {
         let stalls = Stalls()

@@ -57,19 +57,22 @@ public struct ServiceContext: Sendable {
     public var calendar: BusinessCalendar { configuration.calendar }
     public var environment: EnvironmentReader { configuration.environment }
 
-    /// Runs `body` in a transaction whose emitted events go to the outbox before it commits (for HTTP commands).
+    /// Runs `body` in a transaction whose emitted events go to the outbox before it commits (for HTTP commands and
+    /// timer rounds; under the stall watchdog when the task has one, see ``StallWatchdog``).
     /// An ``APIError`` thrown by `body` rolls back and is rethrown as it is.
     public func withOutboxTransaction<Result: Sendable>(
         _ body: (PostgresConnection, EventOutbox) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await postgres.withTransaction(logger: logger) { connection in
-                let outbox = EventOutbox(
-                    source: "concierge/\(configuration.serviceName)", causationID: nil, correlationID: nil,
-                    calendar: configuration.calendar)
-                let result = try await body(connection, outbox)
-                try await outbox.flush(on: connection, logger: logger)
-                return result
+            return try await StallWatchdog.guarding("transaction") {
+                try await postgres.withTransaction(logger: logger) { connection in
+                    let outbox = EventOutbox(
+                        source: "concierge/\(configuration.serviceName)", causationID: nil, correlationID: nil,
+                        calendar: configuration.calendar)
+                    let result = try await body(connection, outbox)
+                    try await outbox.flush(on: connection, logger: logger)
+                    return result
+                }
             }
         } catch let error as PostgresTransactionError {
             if let apiError = error.closureError as? APIError { throw apiError }

@@ -26,6 +26,9 @@ public final class StallWatchdog: Sendable {
     /// The watchdog of the running service, if any.
     @TaskLocal public static var current: StallWatchdog?
 
+    /// The guarded operation the task is inside, so that a nested one that ends counts as progress of its parent.
+    @TaskLocal static var enclosing: UInt64?
+
     /// How long one guarded operation may run.
     public let limit: Duration
 
@@ -67,6 +70,10 @@ public final class StallWatchdog: Sendable {
     }
 
     /// Runs `body` as one guarded operation named `name` (for the log: `event transaction`, `outbox read`…).
+    ///
+    /// Operations nest: when one guarded inside another ends, the outer one's clock starts again, so a timer round
+    /// that commits batch after batch (a re-seal over a large table) is making progress however long it runs, while
+    /// one stuck in a single operation is not.
     @discardableResult
     public func guarding<Result>(
         _ name: String, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Result
@@ -76,8 +83,14 @@ public final class StallWatchdog: Sendable {
             state.running[state.nextID] = Operation(name: name, started: .now)
             return state.nextID
         }
-        defer { _ = state.withLock { $0.running.removeValue(forKey: id) } }
-        return try await body()
+        let parent = Self.enclosing
+        defer {
+            state.withLock { state in
+                state.running.removeValue(forKey: id)
+                if let parent { state.running[parent]?.started = .now }
+            }
+        }
+        return try await Self.$enclosing.withValue(id, operation: body, isolation: isolation)
     }
 
     /// Runs `body` under the task's ``current`` watchdog, or unguarded when there is none.

@@ -128,7 +128,9 @@ public final class FieldResealer: Sendable {
         if before.contains(where: { $0.key != cipher.activeKeyID && $0.value > 0 }) {
             var after: String?
             while true {
-                let batch = try await resealBatch(column, after: after, batchSize: batchSize, into: &report)
+                let batch = try await StallWatchdog.guarding("re-seal batch") {
+                    try await resealBatch(column, after: after, batchSize: batchSize, into: &report)
+                }
                 guard let last = batch.lastID, batch.count == batchSize else { break }
                 after = last
             }
