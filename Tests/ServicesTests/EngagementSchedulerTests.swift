@@ -816,6 +816,117 @@ struct EngagementSchedulerTests {
         }
     }
 
+    @Test("C-05 C-06 a visit-served or visit-left that arrives before its referral is kept and applied when the referral-routed arrives, in the order they happened; redelivery applies nothing twice")
+    func reportsBeforeReferral() async throws {
+        try await Harness.run { harness in
+            // Served before engagement heard of the referral (branch.visits ran ahead of assignment.events).
+            let servedReferral = routed("C1", at: try ts("2026-11-25T11:00:00.000+08:00"))
+            let early = try await harness.deliver(
+                VisitServed.V1(
+                    visitId: servedReferral.visitId, staffId: "WM001", at: try ts("2026-11-25T11:04:00.000+08:00")),
+                id: "served-early")
+            #expect(early.isEmpty)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM early_visit_signals") == 1)
+            let served = try await harness.deliver(servedReferral, id: "routed-served")
+            #expect(served.payloads(TaskScheduled.V1.self).count == 3)
+            let completed = try #require(served.payloads(TaskCompleted.V1.self).first)
+            #expect(served.count == 4)
+            #expect(completed.kind == .receiveWalkIn)
+            #expect(completed.customerId == "C1")
+            #expect(completed.onTime)
+            #expect(completed.completedAt == (try ts("2026-11-25T11:04:00.000+08:00")))
+            // Redelivered: the inbox absorbs it; the kept report is gone.
+            #expect(try await harness.deliver(servedReferral, id: "routed-served").isEmpty)
+            #expect(
+                try await harness.deliver(
+                    VisitServed.V1(
+                        visitId: servedReferral.visitId, staffId: "WM001", at: try ts("2026-11-25T11:04:00.000+08:00")),
+                    id: "served-early"
+                ).isEmpty)
+
+            // Declined before the referral arrived: the lead follow-up replaces the reception and the follow-up.
+            let declinedReferral = routed("C2", at: try ts("2026-11-27T10:00:00.000+08:00"))  // Friday
+            #expect(
+                try await harness.deliver(
+                    VisitLeft.V1(
+                        visitId: declinedReferral.visitId, at: try ts("2026-11-27T10:20:00.000+08:00"),
+                        outcome: .referralDeclined),
+                    id: "left-early"
+                ).isEmpty)
+            let declined = try await harness.deliver(declinedReferral)
+            let scheduled = declined.payloads(TaskScheduled.V1.self)
+            #expect(kinds(scheduled) == [.receiveWalkIn: 1, .recordVisit: 1, .followUp: 1, .leadFollowUp: 1])
+            let lead = try #require(scheduled.first { $0.kind == .leadFollowUp })
+            #expect(lead.dueAt == (try ts("2026-11-30T23:59:59.999+08:00")))
+            #expect(lead.sourceEventId == "left-early")
+            #expect(lead.referralId == declinedReferral.referralId)
+
+            // Served, then reported as left unserved, both before the referral: applied in the order they happened
+            // (the later report delivered first), so the reception is done and there is no lead.
+            let bothReferral = routed("C3", at: try ts("2026-11-25T14:00:00.000+08:00"))
+            try await harness.deliver(
+                VisitLeft.V1(
+                    visitId: bothReferral.visitId, at: try ts("2026-11-25T14:40:00.000+08:00"), outcome: .leftUnserved))
+            try await harness.deliver(
+                VisitServed.V1(visitId: bothReferral.visitId, staffId: "WM001", at: try ts("2026-11-25T14:05:00.000+08:00")))
+            let both = try await harness.deliver(bothReferral)
+            #expect(both.payloads(TaskCompleted.V1.self).map(\.kind) == [.receiveWalkIn])
+            #expect(!both.payloads(TaskScheduled.V1.self).contains { $0.kind == .leadFollowUp })
+
+            let rows = try await taskRows(harness)
+            #expect(rows.first { $0.visitID == servedReferral.visitId && $0.kind == "receive_walkin" }?.status == "done")
+            #expect(rows.first { $0.visitID == declinedReferral.visitId && $0.kind == "receive_walkin" }?.status == "cancelled")
+            #expect(rows.first { $0.visitID == declinedReferral.visitId && $0.kind == "follow_up" }?.status == "cancelled")
+            #expect(rows.first { $0.visitID == bothReferral.visitId && $0.kind == "receive_walkin" }?.status == "done")
+            #expect(rows.first { $0.visitID == bothReferral.visitId && $0.kind == "follow_up" }?.status == "open")
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM early_visit_signals") == 0)
+        }
+    }
+
+    @Test("C-05 C-06 a referral and its visit's report handled at the same moment by two instances: every reception completed, none missed")
+    func reportsRacingReferrals() async throws {
+        try await Harness.run { harness in
+            let instances = [harness.service, try EngagementService(context: harness.context)]
+            @Sendable func handle<Data: EventData>(_ data: Data, on instance: EngagementService) async throws {
+                let envelope = Envelope(id: UUID().uuidString.lowercased(), source: "test", time: harness.calendar.now(), data: data)
+                try await HandlerTransaction.run(
+                    try EventCatalog.decode(envelope.encode()), handler: instance, client: harness.client,
+                    serviceName: EngagementService.name, calendar: harness.calendar,
+                    source: RecordSource(topic: Data.topic, partition: 0, offset: 0), logger: harness.context.logger)
+            }
+            let referrals = try (0..<40).map { routed("C\($0)", at: try ts("2026-11-25T11:00:00.000+08:00")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, referral) in referrals.enumerated() {
+                    let served = VisitServed.V1(
+                        visitId: referral.visitId, staffId: "WM001", at: try ts("2026-11-25T11:03:00.000+08:00"))
+                    group.addTask { try await handle(referral, on: instances[index % 2]) }
+                    group.addTask { try await handle(served, on: instances[(index + 1) % 2]) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(
+                try await scalar(
+                    harness.client, "SELECT count(*) FROM tasks WHERE kind = 'receive_walkin' AND status = 'done'") == 40)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM early_visit_signals") == 0)
+            #expect(try await harness.allEmitted().payloads(TaskCompleted.V1.self).count == 40)
+        }
+    }
+
+    @Test("C-05 kept reports of visits never referred are purged after ENGAGEMENT_EARLY_SIGNAL_RETENTION_HOURS")
+    func earlyReportsPurged() async throws {
+        try await Harness.run(environment: ["ENGAGEMENT_EARLY_SIGNAL_RETENTION_HOURS": "24"]) { harness in
+            let now = harness.calendar.now()
+            try await harness.deliver(VisitServed.V1(visitId: "V-NEVER-REFERRED", staffId: "WM001", at: now))
+            try await harness.deliver(VisitLeft.V1(visitId: "V-NEVER-REFERRED-2", at: now, outcome: .leftUnserved))
+            // A departure that changes no agenda (served, or no outcome) is not kept.
+            try await harness.deliver(VisitLeft.V1(visitId: "V-NEVER-REFERRED-3", at: now, outcome: .served))
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM early_visit_signals") == 2)
+            #expect(try await harness.service.purgeEarlySignals(at: now.adding(milliseconds: 23 * Self.hour)) == 0)
+            #expect(try await harness.service.runScheduler(at: now.adding(milliseconds: 25 * Self.hour)).signalsPurged == 2)
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM early_visit_signals") == 0)
+        }
+    }
+
     // MARK: - 8. Appointments
 
     @Test("E-07 E-08 appointment-booked → a confirmation the working day before and one on the morning of the day; a booking for today skips the one already past")

@@ -13,6 +13,8 @@ extension EngagementService {
         var escalated = 0
         var retention = 0
         var renewed = 0
+        /// Kept visit reports of visits never referred, purged.
+        var signalsPurged = 0
     }
 
     static let batchSize = 500
@@ -24,6 +26,7 @@ extension EngagementService {
         round.escalated = try await escalate(at: now)
         round.retention = try await watchDormancy(at: now)
         round.renewed = try await renewPlans(at: now)
+        round.signalsPurged = try await purgeEarlySignals(at: now)
         return round
     }
 

@@ -62,8 +62,7 @@ public struct EngagementService: ConciergeService {
                 .earliest(customerID: handover.customerId, managerID: handover.toManagerId, kinds: [.handoverFirstContact]),
                 at: handover.firstContactAt ?? handover.at,
                 outcome: "first direct contact\(handover.contactActivityId.map { " (activity \($0))" } ?? "")")
-        case .visitServed(let served):
-            try await tasks.complete(.visit(served.visitId, .receiveWalkIn), at: served.at, outcome: "served")
+        case .visitServed(let served): try await visitServed(served, eventID: event.id, tasks: tasks)
         case .visitLeft(let left): try await visitLeft(left, eventID: event.id, tasks: tasks)
         case .contactLogged(let contact): try await contactLogged(contact, tasks: tasks)
         case .appointmentBooked(let appointment):
@@ -83,55 +82,6 @@ public struct EngagementService: ConciergeService {
         default:
             return
         }
-    }
-
-    // MARK: - Walk-ins (C-05, C-06, E-09)
-
-    private func walkIn(_ routed: ReferralRouted.V1, eventID: String, tasks: TaskStore) async throws {
-        let subject = TaskStore.Subject(
-            customerID: routed.customerId, managerID: routed.managerId, sourceEventID: eventID,
-            visitID: routed.visitId, referralID: routed.referralId, branchID: routed.branchId)
-        for task in WalkInPlan.tasks(referredAt: routed.at, settings: settings, calendar: context.calendar) {
-            try await tasks.schedule(task, for: subject)
-        }
-    }
-
-    /// A referred customer who declined or left unserved becomes a lead to follow up by the end of the next working
-    /// day; the reception that will not happen and the walk-in follow-up are cancelled.
-    private func visitLeft(_ left: VisitLeft.V1, eventID: String, tasks: TaskStore) async throws {
-        guard left.outcome == .referralDeclined || left.outcome == .leftUnserved else { return }
-        let rows = try await tasks.connection.query(
-            """
-            SELECT customer_id, manager_id, referral_id, branch_id FROM tasks
-            WHERE visit_id = \(left.visitId) AND kind = 'receive_walkin'
-            ORDER BY created_at LIMIT 1
-            """,
-            logger: tasks.logger
-        ).collect()
-        guard let row = rows.first else { return }
-        let (customerID, managerID, referralID, branchID) = try row.decode((String?, String, String?, String?).self)
-        // Only while the reception is still open: a customer already served, or a second report of the same
-        // departure, changes nothing. The lead follow-up replaces the walk-in follow-up.
-        func cancel(_ kind: TaskKind) async throws -> Bool {
-            try await !tasks.connection.query(
-                """
-                UPDATE tasks SET status = 'cancelled', outcome = \(left.outcome?.rawValue)
-                WHERE visit_id = \(left.visitId) AND kind = \(kind.rawValue) AND status = 'open'
-                RETURNING 1
-                """,
-                logger: tasks.logger
-            ).collect().isEmpty
-        }
-        guard try await cancel(.receiveWalkIn) else { return }
-        _ = try await cancel(.followUp)
-        let due = TaskTimes.endOfWorkingDay(settings.leadFollowUpWorkingDays, after: left.at, calendar: context.calendar)
-        let reason = left.outcome == .referralDeclined ? "declined the referral" : "left without being served"
-        try await tasks.schedule(
-            PlannedTask(
-                kind: .leadFollowUp, dueAt: due, ruleID: "C-05", title: "Follow up a lead who \(reason)"),
-            for: .init(
-                customerID: customerID, managerID: managerID, sourceEventID: eventID, visitID: left.visitId,
-                referralID: referralID, branchID: branchID))
     }
 
     // MARK: - Contacts and appointments (E-04, E-07, E-10)

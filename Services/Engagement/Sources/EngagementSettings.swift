@@ -82,6 +82,10 @@ public struct EngagementSettings: Sendable {
     /// How often the scheduler looks for overdue tasks, escalations, dormant customers and plans to renew
     /// (`ENGAGEMENT_SCHEDULER_INTERVAL_MS`, default 30,000).
     public var schedulerInterval: Duration
+    /// A visit-served or visit-left that came before the visit's referral is kept this many hours for it, then purged
+    /// (`ENGAGEMENT_EARLY_SIGNAL_RETENTION_HOURS`, default 72: a referral normally follows its visit within minutes;
+    /// most kept reports are of visits never referred).
+    public var earlySignalRetentionHours: Int
 
     public init() {
         receiveWalkInDue = .seconds(600)
@@ -101,6 +105,7 @@ public struct EngagementSettings: Sendable {
         escalateAfterWorkingDays = 2
         complaintFollowUpWorkingDays = 3
         schedulerInterval = .seconds(30)
+        earlySignalRetentionHours = 72
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -142,6 +147,8 @@ public struct EngagementSettings: Sendable {
         guard schedulerInterval >= .milliseconds(50) else {
             throw ConfigurationError(key: "ENGAGEMENT_SCHEDULER_INTERVAL_MS", reason: "must be at least 50")
         }
+        earlySignalRetentionHours = try environment.int(
+            "ENGAGEMENT_EARLY_SIGNAL_RETENTION_HOURS", default: 72, in: 1...8_760)
     }
 
     /// The cadence of a tier.
