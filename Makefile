@@ -1,11 +1,12 @@
 # Concierge — the two commands a newcomer needs, and a few more.
-.PHONY: run test reliability fuzz build stop-postgres clean help
+.PHONY: run test reliability fuzz bench build stop-postgres clean help
 
 help:
 	@echo "make run    build and start everything on this machine (PostgreSQL, development broker, five services)"
 	@echo "make test   run the whole test suite, starting what it needs"
 	@echo "make reliability  the fault-injection suite (docs/reliability.md)"
 	@echo "make fuzz   the hostile-input fuzzer at full size (FUZZ_INPUTS per service, default 100000)"
+	@echo "make bench  the benchmark: throughput, latency, CPU and memory per service, with anchors (docs/performance.md)"
 	@echo "make build  build everything"
 	@echo "make clean  remove build products and the local state in .concierge/ (stops PostgreSQL first)"
 
@@ -20,6 +21,9 @@ reliability:
 
 fuzz:
 	@bash deploy/local/fuzz.sh
+
+bench:
+	@bash deploy/local/bench.sh
 
 build:
 	@bash deploy/local/deps.sh

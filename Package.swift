@@ -142,6 +142,12 @@ let package = Package(
             dependencies: ["Events", "Messaging", "ServiceKit", "TestSupport", postgres, log],
             swiftSettings: sharedSwiftSettings
         ),
+        // The benchmark (`make bench`, docs/performance.md); skipped unless CONCIERGE_BENCH=1.
+        .testTarget(
+            name: "BenchmarkTests",
+            dependencies: ["Events", "Messaging", "TestSupport", postgres],
+            swiftSettings: sharedSwiftSettings
+        ),
         .testTarget(
             name: "DeployTests",
             dependencies: [.product(name: "Yams", package: "Yams")],

@@ -12,6 +12,8 @@ struct ConciergeCommand: AsyncParsableCommand {
             """,
         subcommands: [
             PublishCommand.self, SeedCommand.self, ConsumeCommand.self, TokenCommand.self, DevBrokerCommand.self,
+            BenchKafkaCommand.self,
+            SimulateCommand.self,
         ]
     )
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmark (docs/performance.md). Installs what is missing, starts the project's PostgreSQL
+# cluster, builds the services in release mode, runs Tests/BenchmarkTests with CONCIERGE_BENCH=1 against them (the
+# development broker in its own process, the five executables), and writes .concierge/bench-report.md: the machine,
+# the date, the command, the anchors and one row per phase. Not part of `make test`.
+#
+#   BENCH_RATES              walk-ins per second of the fixed-rate phases (default 100,200,500,1000,2000)
+#   BENCH_PHASE_SECONDS      how long each fixed-rate phase publishes (default 20)
+#   BENCH_FLAT_OUT_WALKINS   walk-ins of the flat-out phase (default 30000; 0 leaves it out)
+#   arguments                passed to `swift test`
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state="$root/.concierge"
+mkdir -p "$state"
+cd "$root"
+
+bash deploy/local/deps.sh
+
+started_postgres=false
+if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then started_postgres=true; fi
+bash deploy/local/postgres.sh start >/dev/null
+cleanup() { if $started_postgres; then bash deploy/local/postgres.sh stop >/dev/null || true; fi; }
+trap cleanup EXIT
+set -a
+. "$state/postgres.env"
+set +a
+export CONCIERGE_TEST_DATABASE_URL="$DATABASE_URL"
+
+build() {
+    local what=$1
+    shift
+    echo "concierge: building $what…"
+    local start
+    start=$(date +%s)
+    swift build "$@" 2>&1 | tee "$state/build.log" | grep -E '^(error|warning)|: (error|warning):|Build complete' | grep -vE '\.build/checkouts/' | tail -n 40
+    local status=${PIPESTATUS[0]}
+    [ "$status" -eq 0 ] || { echo "concierge: build failed (see .concierge/build.log)" >&2; exit "$status"; }
+    echo "concierge: built $what in $(( $(date +%s) - start )) s"
+}
+# The services and the CLI in release mode (what is measured); the driver (a test target) in debug mode.
+build "the services (release)" -c release
+build "the benchmark driver" --build-tests
+if [ -f bench/anchors/build.sh ]; then bash bench/anchors/build.sh; fi
+
+export CONCIERGE_BIN_DIR
+CONCIERGE_BIN_DIR=$(swift build -c release --show-bin-path)
+export CONCIERGE_BENCH=1
+export CONCIERGE_BENCH_OUT="$state/bench"
+rm -rf "$CONCIERGE_BENCH_OUT"
+mkdir -p "$CONCIERGE_BENCH_OUT"
+
+start=$(date +%s)
+set +e
+swift test --skip-build --filter BenchmarkTests "$@" 2>&1 | tee "$state/bench.log"
+status=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+report="$state/bench-report.md"
+{
+    echo "# Benchmark run"
+    echo
+    echo "$(date -u +%Y-%m-%d\ %H:%M) UTC; \`make bench\`; $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)),"
+    echo "$(free -g | awk '/Mem:/ {print $2}') GB; services in release mode; benchmark ran in ${elapsed} s; swift test exit status ${status}."
+    echo "Rates ${BENCH_RATES:-100,200,500,1000,2000} walk-ins/s for ${BENCH_PHASE_SECONDS:-20} s each, then ${BENCH_FLAT_OUT_WALKINS:-30000} flat out."
+    echo
+    for part in anchors phases; do
+        if [ -f "$CONCIERGE_BENCH_OUT/$part.md" ]; then cat "$CONCIERGE_BENCH_OUT/$part.md"; echo; fi
+    done
+} >"$report"
+echo "concierge: benchmark ran in ${elapsed} s; figures in .concierge/bench-report.md"
+exit "$status"
