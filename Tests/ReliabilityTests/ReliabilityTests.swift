@@ -76,6 +76,10 @@ struct ReliabilityTests {
             figures.topics.isClean,
             "case \(fault.number): \(figures.topics.missing) rows not on their topic, \(figures.topics.differing) with another content, \(figures.topics.reorderedKeys) keys out of order: \(figures.topics.examples)"
         )
+        #expect(
+            figures.topics.inputsAbsent.isEmpty,
+            "case \(fault.number): the broker acknowledged \(figures.topics.inputsAbsent.count) of the driver's inputs and does not hold them: \(figures.topics.inputsAbsent.prefix(5))"
+        )
         #expect(figures.failedSends.isEmpty, "case \(fault.number): the driver's sends failed: \(figures.failedSends.prefix(3))")
         #expect(figures.recovery != nil, "case \(fault.number): the effects of the inputs before the fault cleared never all arrived")
         #expect(result.expected > 1_000, "case \(fault.number): the stream was too thin to prove anything (\(result.expected) effects)")

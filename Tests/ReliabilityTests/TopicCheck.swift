@@ -20,6 +20,10 @@ struct TopicCheck: Sendable {
     var republished = 0
     /// Keys whose events are not in commit (or, for the driver's contacts, production) order.
     var reorderedKeys = 0
+    /// The driver's inputs (walk-ins, complaints, escalations, contacts) whose delivery report said they were
+    /// written, but which the broker does not hold: no service could have seen them, so their missing effects are
+    /// the broker's loss, not Concierge's.
+    var inputsAbsent: [String] = []
     var examples: [String] = []
 
     var isClean: Bool { missing == 0 && differing == 0 && reorderedKeys == 0 }
@@ -43,18 +47,21 @@ struct TopicCheck: Sendable {
             }
         }
         let wanted = Set(rows.map(\.id))
-        let contacts = Set(ledger.contacts.map(\.activityID))
+        let inputs = Set(ledger.walkIns.map(\.visitID) + ledger.complaints.map(\.ref) + ledger.contacts.map(\.activityID))
+        let inputTopics = [Topics.branchVisits, Topics.branchComplaints, Topics.callcentreEscalations, Topics.crmActivities]
         let records = try await TestKafka.read(
-            Topics.outputs + [Topics.crmActivities], configuration: stack.kafkaConfiguration, timeout: .seconds(90)
+            Topics.outputs + inputTopics, configuration: stack.kafkaConfiguration, timeout: .seconds(90)
         ) { records in
             let ids = Set(records.compactMap(eventID))
             return wanted.isSubset(of: ids)
-                && records.count(where: { $0.topic == Topics.crmActivities }) >= contacts.count
+                && records.count(where: { inputTopics.contains($0.topic) }) >= inputs.count
         }
+        let inputsFound = Set(records.lazy.filter { inputTopics.contains($0.topic) }.compactMap(inputRef))
 
         var check = TopicCheck(outboxRows: rows.count, records: records.count)
+        check.inputsAbsent = inputs.subtracting(inputsFound).sorted()
         var copies: [String: [KafkaRecord]] = [:]
-        for record in records where record.topic != Topics.crmActivities {
+        for record in records where !inputTopics.contains(record.topic) {
             guard let id = eventID(record) else { continue }
             copies[id, default: []].append(record)
         }
@@ -83,7 +90,7 @@ struct TopicCheck: Sendable {
         }
         var published: [String: [String]] = [:]
         var seen = Set<String>()
-        for record in records where record.topic != Topics.deadLetter && record.topic != Topics.crmActivities {
+        for record in records where record.topic != Topics.deadLetter && !inputTopics.contains(record.topic) {
             guard let id = eventID(record), seen.insert(id).inserted else { continue }
             published["\(record.topic) \(record.key.map { String(decoding: $0, as: UTF8.self) } ?? "")", default: []]
                 .append(id)
@@ -111,6 +118,18 @@ struct TopicCheck: Sendable {
 
     private mutating func note(_ example: String) {
         if examples.count < 5 { examples.append(example) }
+    }
+
+    /// The natural key the ledger knows an input by: a walk-in's visit id, a complaint's or escalation's reference,
+    /// a contact's activity id.
+    private static func inputRef(_ record: KafkaRecord) -> String? {
+        switch try? EventCatalog.decode(record.value).payload {
+        case .visitArrived(let visit)?: visit.visitId
+        case .complaintLodged(let complaint)?: complaint.complaintId
+        case .escalationRaised(let escalation)?: escalation.caseRef
+        case .contactLogged(let contact)?: contact.activityId
+        default: nil
+        }
     }
 
     private static func eventID(_ record: KafkaRecord) -> String? {

@@ -10,41 +10,15 @@
 #   arguments                passed to `swift test`
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.concierge"
-mkdir -p "$state"
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-bash deploy/local/deps.sh
-
-started_postgres=false
-if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then started_postgres=true; fi
-bash deploy/local/postgres.sh start >/dev/null
-cleanup() { if $started_postgres; then bash deploy/local/postgres.sh stop >/dev/null || true; fi; }
-trap cleanup EXIT
-set -a
-. "$state/postgres.env"
-set +a
-export CONCIERGE_TEST_DATABASE_URL="$DATABASE_URL"
-
-build() {
-    local what=$1
-    shift
-    echo "concierge: building $what…"
-    local start
-    start=$(date +%s)
-    swift build "$@" 2>&1 | tee "$state/build.log" | grep -E '^(error|warning)|: (error|warning):|Build complete' | grep -vE '\.build/checkouts/' | tail -n 40
-    local status=${PIPESTATUS[0]}
-    [ "$status" -eq 0 ] || { echo "concierge: build failed (see .concierge/build.log)" >&2; exit "$status"; }
-    echo "concierge: built $what in $(( $(date +%s) - start )) s"
-}
+concierge_enter
+concierge_postgres_up
 # The services and the CLI in release mode (what is measured); the driver (a test target) in debug mode.
-build "the services (release)" -c release
-build "the benchmark driver" --build-tests
+concierge_build "the services (release)" -c release
+concierge_build "the benchmark driver" --build-tests
 if [ -f bench/anchors/build.sh ]; then bash bench/anchors/build.sh; fi
-
-export CONCIERGE_BIN_DIR
-CONCIERGE_BIN_DIR=$(swift build -c release --show-bin-path)
+concierge_bin_dir -c release
 export CONCIERGE_BENCH=1
 export CONCIERGE_BENCH_OUT="$state/bench"
 rm -rf "$CONCIERGE_BENCH_OUT"

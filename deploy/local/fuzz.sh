@@ -6,32 +6,15 @@
 # The output is kept in .concierge/fuzz.log. Figures of the last full run: docs/reliability.md, "Hostile input".
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.concierge"
-mkdir -p "$state"
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-bash deploy/local/deps.sh
-
-started_postgres=false
-if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then started_postgres=true; fi
-bash deploy/local/postgres.sh start >/dev/null
-cleanup() { if $started_postgres; then bash deploy/local/postgres.sh stop >/dev/null || true; fi; }
-trap cleanup EXIT
-
-set -a
-. "$state/postgres.env"
-set +a
-export CONCIERGE_TEST_DATABASE_URL="$DATABASE_URL"
+concierge_enter
+concierge_postgres_up
 export FUZZ_INPUTS="${FUZZ_INPUTS:-100000}"
-
-echo "concierge: building…"
-swift build --build-tests ${CONCIERGE_BUILD_FLAGS:-} 2>&1 | tee "$state/build.log" | grep -E '^(error|warning)|: (error|warning):|Build complete' | grep -vE '\.build/checkouts/' | tail -n 40
-status=${PIPESTATUS[0]}
-[ "$status" -eq 0 ] || { echo "concierge: build failed (see .concierge/build.log)" >&2; exit "$status"; }
-
-export CONCIERGE_BIN_DIR
-CONCIERGE_BIN_DIR=$(swift build --show-bin-path ${CONCIERGE_BUILD_FLAGS:-})
+# shellcheck disable=SC2086
+concierge_build "everything" --build-tests ${CONCIERGE_BUILD_FLAGS:-}
+# shellcheck disable=SC2086
+concierge_bin_dir ${CONCIERGE_BUILD_FLAGS:-}
 echo "concierge: fuzzing with $FUZZ_INPUTS inputs per service (seed ${FUZZ_SEED:-default})…"
 start=$(date +%s)
 : > "$state/fuzz.log"

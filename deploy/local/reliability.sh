@@ -8,35 +8,17 @@
 #   arguments                       passed to `swift test`, e.g. `--filter ReliabilityTests/postgresCrash`
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.concierge"
-mkdir -p "$state"
-cd "$root"
+. "$(dirname "$0")/lib.sh"
 
-bash deploy/local/deps.sh
-
+concierge_enter
+# The suite's own cluster: case 6 crashes it.
 export CONCIERGE_STATE_DIR="$state/reliability-pg"
 export CONCIERGE_PG_PORT="${CONCIERGE_RELIABILITY_PG_PORT:-55442}"
-started_postgres=false
-if ! bash deploy/local/postgres.sh status >/dev/null 2>&1; then started_postgres=true; fi
-bash deploy/local/postgres.sh start >/dev/null
-cleanup() { if $started_postgres; then bash deploy/local/postgres.sh stop >/dev/null || true; fi; }
-trap cleanup EXIT
-
-set -a
-. "$CONCIERGE_STATE_DIR/postgres.env"
-set +a
-export CONCIERGE_TEST_DATABASE_URL="$DATABASE_URL"
-
-echo "concierge: building…"
-start=$(date +%s)
-swift build --build-tests ${CONCIERGE_BUILD_FLAGS:-} 2>&1 | tee "$state/build.log" | grep -E '^(error|warning)|: (error|warning):|Build complete' | grep -vE '\.build/checkouts/' | tail -n 40
-status=${PIPESTATUS[0]}
-[ "$status" -eq 0 ] || { echo "concierge: build failed (see .concierge/build.log)" >&2; exit "$status"; }
-echo "concierge: built in $(( $(date +%s) - start )) s"
-
-export CONCIERGE_BIN_DIR
-CONCIERGE_BIN_DIR=$(swift build --show-bin-path ${CONCIERGE_BUILD_FLAGS:-})
+concierge_postgres_up
+# shellcheck disable=SC2086
+concierge_build "everything" --build-tests ${CONCIERGE_BUILD_FLAGS:-}
+# shellcheck disable=SC2086
+concierge_bin_dir ${CONCIERGE_BUILD_FLAGS:-}
 export CONCIERGE_RELIABILITY=1
 export CONCIERGE_RELIABILITY_OUT="$state/reliability"
 rm -rf "$CONCIERGE_RELIABILITY_OUT"
