@@ -324,6 +324,33 @@ public final class KafkaConsumer: Sendable {
         }.get()
     }
 
+    // MARK: - Lag
+
+    /// How far this consumer is behind, per assigned partition: the partition's high watermark, as librdkafka last
+    /// saw it in a fetch response, minus the consumer's position (the next offset it will hand out). Partitions whose
+    /// position or watermark is not known yet (nothing fetched since they were assigned) are absent. Does not block
+    /// and does not ask the broker; safe from any thread.
+    public func lag() -> [KafkaTopicPartition: Int64] {
+        let assignment = handler.state.withLock { $0.assignment }
+        guard !assignment.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList(capacity: assignment.count)
+        assignment.forEach { list.add($0) }
+        let error = list.withListPointer { pointer in client.withHandle { rd_kafka_position($0, pointer) } }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var lag: [KafkaTopicPartition: Int64] = [:]
+        for element in list.elements where element.offset >= 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let partition = element.topicPartition
+            let found = client.withHandle { handle in
+                rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+            }
+            guard found == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
+            lag[partition] = max(0, high - element.offset)
+        }
+        return lag
+    }
+
     // MARK: - Closing
 
     /// Leaves the group: revokes the assignment (committing stored offsets through the rebalance callback),

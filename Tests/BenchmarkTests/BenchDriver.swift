@@ -102,8 +102,15 @@ final class BenchDriver: Sendable {
     func run(_ phase: BenchPhase, drainTimeout: Duration? = nil) async throws -> PhaseFigures {
         let prefix = "V\(run)-\(phase.name.filter { $0.isLetter || $0.isNumber })-"
         let before = try await ServiceSample.all(stack)
+        let lagSampler = Task { await ServiceSample.peakLag(self.stack) }
         let started = ContinuousClock.now
-        let published = try await publish(phase, prefix: prefix)
+        let published: [String: Double]
+        do {
+            published = try await publish(phase, prefix: prefix)
+        } catch {
+            lagSampler.cancel()
+            throw error
+        }
         let publishing = ContinuousClock.now - started
 
         let engagement = stack.schema("engagement")
@@ -122,6 +129,8 @@ final class BenchDriver: Sendable {
             return done >= phase.walkIns
         }
         let drain = ContinuousClock.now - drainStarted
+        lagSampler.cancel()
+        let peakLag = await lagSampler.value
         let after = try await ServiceSample.all(stack)
 
         // Follow-up tasks of the phase: when each was persisted.
@@ -151,7 +160,7 @@ final class BenchDriver: Sendable {
             missing: published.keys.filter { persisted[$0] == nil }.count,
             doubled: persisted.values.filter { $0.count > 1 }.count,
             backlogAtStop: backlog, drain: drain,
-            services: ServiceSample.delta(before: before, after: after))
+            services: ServiceSample.delta(before: before, after: after, peakLag: peakLag))
     }
 
     /// Publishes the phase's walk-ins, paced by the wall clock (or flat out), several batches in flight.

@@ -80,15 +80,32 @@ struct ServiceSample: Sendable {
             .reduce(0) { $0 + Int($1) }
     }
 
+    /// Until cancelled, once a second: each service's `concierge_consumer_lag_records` summed over its topics;
+    /// returns the highest seen per service.
+    static func peakLag(_ stack: ConciergeStack) async -> [String: Int] {
+        var peak: [String: Int] = [:]
+        while !Task.isCancelled {
+            for service in services {
+                guard let body = await TestHTTP.get("\(stack.url(service))/metrics")?.body else { continue }
+                let lag = counter("concierge_consumer_lag_records", in: String(decoding: body, as: UTF8.self))
+                peak[service] = Swift.max(peak[service] ?? 0, lag)
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        return peak
+    }
+
     /// What each service did between two samples.
-    static func delta(before: [String: ServiceSample], after: [String: ServiceSample]) -> [String: ServiceDelta] {
+    static func delta(
+        before: [String: ServiceSample], after: [String: ServiceSample], peakLag: [String: Int] = [:]
+    ) -> [String: ServiceDelta] {
         var deltas: [String: ServiceDelta] = [:]
         for (service, end) in after {
             guard let start = before[service] else { continue }
             deltas[service] = ServiceDelta(
                 consumed: end.consumed - start.consumed, produced: end.produced - start.produced,
                 cpuSeconds: end.cpuSeconds - start.cpuSeconds, residentMB: end.residentMB,
-                peakResidentMB: end.peakResidentMB)
+                peakResidentMB: end.peakResidentMB, peakLag: peakLag[service] ?? 0)
         }
         return deltas
     }
@@ -102,6 +119,8 @@ struct ServiceDelta: Sendable {
     var residentMB: Double
     /// The process's peak resident set since it started (`VmHWM`): phases run in increasing load.
     var peakResidentMB: Double
+    /// The highest consumer lag seen in the phase, records over all its topics (`concierge_consumer_lag_records`).
+    var peakLag: Int
 }
 
 /// The figures of one phase.
@@ -158,7 +177,9 @@ struct BenchReport: Sendable {
                     + "\(phase.doubled) |")
         }
         lines.append("")
-        lines.append("Per service and phase: events consumed per second (over the phase, publishing and drain), CPU seconds, peak RSS.")
+        lines.append(
+            "Per service and phase: events consumed per second (over the phase, publishing and drain), CPU seconds, "
+                + "peak RSS, peak consumer lag (records, sampled each second).")
         lines.append("")
         lines.append("| phase | " + ServiceSample.services.joined(separator: " | ") + " |")
         lines.append("|---|" + String(repeating: "---|", count: ServiceSample.services.count))
@@ -167,7 +188,7 @@ struct BenchReport: Sendable {
                 guard let delta = phase.services[service] else { return "–" }
                 let rate = Double(delta.consumed) / phase.endToEndSeconds
                 return "\(Int(rate.rounded()))/s, \(String(format: "%.1f", delta.cpuSeconds)) CPU s, "
-                    + "\(Int(delta.peakResidentMB.rounded())) MB"
+                    + "\(Int(delta.peakResidentMB.rounded())) MB, lag \(delta.peakLag)"
             }
             lines.append("| \(phase.name) | " + cells.joined(separator: " | ") + " |")
         }

@@ -9,7 +9,8 @@ import Testing
 /// PostgreSQL, driven with walk-ins at fixed rates and flat out. Prints, and writes to `CONCIERGE_BENCH_OUT`, one row
 /// per phase: walk-ins per second sustained end to end (walk-in published → follow-up task persisted), that path's
 /// latency, events per second per service, CPU seconds and peak RSS per service, and the backlog when publishing
-/// stopped.
+/// stopped. Before any load, the anchors (``BenchAnchors``) run on the same broker and database, and the report gives
+/// Concierge's figures as ratios of them.
 ///
 /// Skipped unless `CONCIERGE_BENCH=1`. Nothing here asserts a speed: speed is a figure, not a test result. What it
 /// does check is that every walk-in of every phase ended with its follow-up task, so a fast run is a correct run.
@@ -33,6 +34,8 @@ struct BenchmarkTests {
     func walkIns() async throws {
         let stack = try await ConciergeStack.start(environment: BenchDriver.serviceEnvironment)
         do {
+            let anchors = await BenchAnchors.measure(
+                brokers: stack.kafkaConfiguration.bootstrapServers, databaseURL: TestEnvironment.databaseURL ?? "")
             let report = try await stack.withAdminClient { db in
                 try await TestKafka.withProducer(stack.kafkaConfiguration) { producer in
                     let driver = BenchDriver(stack: stack, db: db, producer: producer)
@@ -56,8 +59,11 @@ struct BenchmarkTests {
                 }
             }
             let text = report.markdown()
+            let anchorText = anchors.markdown(phases: report.phases)
+            print(anchorText)
             print(text)
             if let directory = Self.environment["CONCIERGE_BENCH_OUT"] {
+                try anchorText.write(toFile: "\(directory)/anchors.md", atomically: true, encoding: .utf8)
                 try text.write(toFile: "\(directory)/phases.md", atomically: true, encoding: .utf8)
             }
             for phase in report.phases {

@@ -142,6 +142,17 @@ struct EndToEndTests {
             #expect(stack.process("intake")?.isRunning == true)
             let metrics = String(decoding: (await TestHTTP.get("\(stack.url("intake"))/metrics"))?.body ?? Data(), as: UTF8.self)
             #expect(metrics.contains("concierge_events_deadlettered_total"))
+            // The consumer's lag on branch.visits, refreshed each second, is 0 once everything was handled.
+            let lag = await TestHTTP.eventually(timeout: .seconds(15)) { () -> String? in
+                let page = String(
+                    decoding: (await TestHTTP.get("\(stack.url("intake"))/metrics"))?.body ?? Data(), as: UTF8.self)
+                return page.split(separator: "\n").first {
+                    $0.hasPrefix("concierge_consumer_lag_records{") && $0.contains("topic=\"branch.visits\"")
+                }.map(String.init)
+            }
+            #expect(
+                lag?.split(separator: " ").last.flatMap { Double($0) } == 0,
+                "intake's lag on branch.visits: \(lag ?? "absent")")
         } catch {
             await stack.stop()
             throw error

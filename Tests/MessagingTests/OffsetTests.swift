@@ -50,6 +50,21 @@ struct OffsetTests {
         #expect(resumed.first?.offset == 10)
     }
 
+    @Test("lag() is the high watermark minus the position, per assigned partition, and reaches 0 once everything is handed out")
+    func lagFollowsThePosition() async throws {
+        let cluster = try KafkaMockCluster(brokerCount: 3, logger: logger)
+        let topic = try await prepare(cluster, prefix: "lag")
+        let consumer = try makeConsumer(cluster, group: uniqueName("lag-group"), topic: topic)
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let first = try await pollUntil(consumer, maxRecords: 5) { $0.count >= 15 }
+        #expect(consumer.lag() == [partition: Int64(40 - first.count)])
+        let rest = try await pollUntil(consumer) { $0.count >= 40 - first.count }
+        #expect(first.count + rest.count == 40)
+        #expect(consumer.lag() == [partition: 0])
+        await consumer.close()
+        #expect(consumer.lag().isEmpty)
+    }
+
     @Test func nothingStoredMeansEverythingIsRedelivered() async throws {
         let cluster = try KafkaMockCluster(brokerCount: 3, logger: logger)
         let topic = try await prepare(cluster, prefix: "stored-none")

@@ -17,7 +17,8 @@ concierge_postgres_up
 # The services and the CLI in release mode (what is measured); the driver (a test target) in debug mode.
 concierge_build "the services (release)" -c release
 concierge_build "the benchmark driver" --build-tests
-if [ -f bench/anchors/build.sh ]; then bash bench/anchors/build.sh; fi
+export CONCIERGE_BENCH_RDKAFKA_ANCHOR
+CONCIERGE_BENCH_RDKAFKA_ANCHOR=$(bash bench/anchors/build.sh)
 concierge_bin_dir -c release
 export CONCIERGE_BENCH=1
 export CONCIERGE_BENCH_OUT="$state/bench"

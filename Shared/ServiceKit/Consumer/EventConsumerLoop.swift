@@ -42,8 +42,14 @@ public final class EventConsumerLoop: Sendable {
     func run() async throws {
         defer { logger.info("consumer stopped") }
         do {
+            var lagReported = ContinuousClock.now - .seconds(60)
+            var lagTopics = Set<String>()
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let records = try await consumer.poll(maxRecords: settings.batchSize, timeout: settings.pollTimeout)
+                if ContinuousClock.now - lagReported >= .seconds(1) {
+                    lagReported = .now
+                    reportLag(topics: &lagTopics)
+                }
                 guard !records.isEmpty else { continue }
                 let finished = await process(records)
                 try consumer.storeOffsets(finished)
@@ -58,6 +64,15 @@ public final class EventConsumerLoop: Sendable {
             logger.notice("final offset commit failed; the group will redeliver", metadata: ["error": "\(FailureKind.summary(error))"])
         }
         await consumer.close()
+    }
+
+    /// Sets `concierge_consumer_lag_records` per topic; a topic whose partitions went elsewhere reads 0.
+    private func reportLag(topics: inout Set<String>) {
+        var byTopic: [String: Int64] = [:]
+        for (partition, records) in consumer.lag() { byTopic[partition.topic, default: 0] += records }
+        for topic in topics where byTopic[topic] == nil { byTopic[topic] = 0 }
+        topics.formUnion(byTopic.keys)
+        processor.metrics.consumerLag(byTopic)
     }
 
     /// Processes a batch; returns the records that are done (per partition, the prefix before any record that

@@ -5,7 +5,9 @@ import Prometheus
 /// Names: `concierge_events_consumed_total`, `concierge_events_duplicate_total`, `concierge_events_ignored_total`,
 /// `concierge_events_deadlettered_total`, `concierge_events_produced_total`, `concierge_handler_retries_total`,
 /// `concierge_handler_duration_seconds`, `concierge_outbox_publish_failures_total`,
-/// `concierge_outbox_lag_seconds`, `concierge_http_access_refused_total` (`status` 401 or 403). Each carries the `service` label; event counters also `topic`.
+/// `concierge_outbox_lag_seconds`, `concierge_http_access_refused_total` (`status` 401 or 403),
+/// `concierge_consumer_lag_records` (gauge, by `topic`). Each carries the `service` label; event counters also
+/// `topic`.
 public struct ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let service: String
@@ -71,6 +73,17 @@ public struct ServiceMetrics: Sendable {
         ).recordNanoseconds(duration.nanoseconds)
     }
 
+    /// Records not yet handed to this instance's handler, summed per topic over the partitions it holds
+    /// (`KafkaConsumer.lag()`). Topics it held before and holds no longer read 0.
+    public func consumerLag(_ byTopic: [String: Int64]) {
+        for (topic, records) in byTopic {
+            registry.makeGauge(
+                descriptor: Self.descriptor("concierge_consumer_lag_records"),
+                labels: [("service", service), ("topic", topic)]
+            ).set(records)
+        }
+    }
+
     public func render() -> [UInt8] {
         registry.emitToBuffer()
     }
@@ -92,6 +105,7 @@ public struct ServiceMetrics: Sendable {
         "concierge_handler_duration_seconds": "Time to handle one event, transaction included.",
         "concierge_outbox_lag_seconds": "Time from an outbox row's insert to its delivery report.",
         "concierge_http_access_refused_total": "HTTP requests refused: 401 no valid token, 403 not allowed.",
+        "concierge_consumer_lag_records": "Records on the partitions this instance holds not yet handed to its handler.",
     ]
 
     static func descriptor(_ name: String) -> MetricNameDescriptor {
