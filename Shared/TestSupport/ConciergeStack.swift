@@ -182,11 +182,18 @@ public final class ConciergeStack: Sendable {
 
     public func waitUntilReady(_ instance: String, timeout: Duration = .seconds(60)) async throws {
         let url = self.url(instance)
+        let process = self.process(instance)
         let ready = await TestHTTP.eventually(timeout: timeout, interval: .milliseconds(200)) { () -> Bool? in
-            await TestHTTP.get("\(url)/health/ready")?.status == 200 ? true : nil
+            // A process that died (say, its port was taken) must not pass because something else answers there.
+            if process?.isRunning == false { return false }
+            return await TestHTTP.get("\(url)/health/ready")?.status == 200 ? true : nil
+        }
+        if ready == false {
+            let tail = process?.logTail() ?? ""
+            throw StackError(description: "\(instance) exited before it became ready:\n\(tail)")
         }
         guard ready == true else {
-            let tail = process(instance)?.logTail() ?? ""
+            let tail = process?.logTail() ?? ""
             throw StackError(description: "\(instance) did not become ready within \(timeout):\n\(tail)")
         }
     }

@@ -97,10 +97,15 @@ final class BenchDriver: Sendable {
 
     // MARK: - A phase
 
+    /// The visit ids of a phase start with this.
+    func visitPrefix(_ phaseName: String) -> String {
+        "V\(run)-\(phaseName.filter { $0.isLetter || $0.isNumber })-"
+    }
+
     /// - Parameter drainTimeout: how long to wait for the last follow-up tasks after publishing (default: 2 minutes,
     ///   or a second per 100 walk-ins when that is longer).
     func run(_ phase: BenchPhase, drainTimeout: Duration? = nil) async throws -> PhaseFigures {
-        let prefix = "V\(run)-\(phase.name.filter { $0.isLetter || $0.isNumber })-"
+        let prefix = visitPrefix(phase.name)
         let before = try await ServiceSample.all(stack)
         let lagSampler = Task { await ServiceSample.peakLag(self.stack) }
         let started = ContinuousClock.now

@@ -34,9 +34,14 @@ struct ServiceSample: Sendable {
 
     static let services = ConciergeStack.serviceNames
 
+    /// Every instance of every service, by instance name (`intake`, `intake#2`…).
+    static func instances(_ stack: ConciergeStack) -> [String] {
+        services.flatMap { stack.instances(of: $0) }
+    }
+
     static func all(_ stack: ConciergeStack) async throws -> [String: ServiceSample] {
         var samples: [String: ServiceSample] = [:]
-        for service in services {
+        for service in instances(stack) {
             guard let process = stack.process(service) else { throw BenchError("\(service) is not running") }
             let pid = process.processIdentifier
             let page = String(decoding: (await TestHTTP.get("\(stack.url(service))/metrics"))?.body ?? Data(), as: UTF8.self)
@@ -85,7 +90,7 @@ struct ServiceSample: Sendable {
     static func peakLag(_ stack: ConciergeStack) async -> [String: Int] {
         var peak: [String: Int] = [:]
         while !Task.isCancelled {
-            for service in services {
+            for service in instances(stack) {
                 guard let body = await TestHTTP.get("\(stack.url(service))/metrics")?.body else { continue }
                 let lag = counter("concierge_consumer_lag_records", in: String(decoding: body, as: UTF8.self))
                 peak[service] = Swift.max(peak[service] ?? 0, lag)
@@ -111,7 +116,7 @@ struct ServiceSample: Sendable {
     }
 }
 
-/// What one service did in a phase.
+/// What one service (or one instance) did in a phase.
 struct ServiceDelta: Sendable {
     var consumed: Int
     var produced: Int
@@ -143,6 +148,27 @@ struct PhaseFigures: Sendable {
 
     /// Walk-ins per second sustained end to end.
     var sustained: Double { Double(walkIns) / endToEndSeconds }
+
+    /// `services` (by instance) summed per service: events and CPU added, the largest peak RSS of one instance, the
+    /// lags' peaks added.
+    var byService: [String: ServiceDelta] {
+        var result: [String: ServiceDelta] = [:]
+        for (instance, delta) in services {
+            let service = String(instance.split(separator: "#")[0])
+            guard var total = result[service] else {
+                result[service] = delta
+                continue
+            }
+            total.consumed += delta.consumed
+            total.produced += delta.produced
+            total.cpuSeconds += delta.cpuSeconds
+            total.residentMB = Swift.max(total.residentMB, delta.residentMB)
+            total.peakResidentMB = Swift.max(total.peakResidentMB, delta.peakResidentMB)
+            total.peakLag += delta.peakLag
+            result[service] = total
+        }
+        return result
+    }
 
     var summary: String {
         "\(name): \(walkIns) walk-ins, \(Int(sustained.rounded()))/s end to end, latency p50 \(ms(latencies.p50)) "
@@ -184,8 +210,9 @@ struct BenchReport: Sendable {
         lines.append("| phase | " + ServiceSample.services.joined(separator: " | ") + " |")
         lines.append("|---|" + String(repeating: "---|", count: ServiceSample.services.count))
         for phase in phases {
+            let byService = phase.byService
             let cells = ServiceSample.services.map { service -> String in
-                guard let delta = phase.services[service] else { return "–" }
+                guard let delta = byService[service] else { return "–" }
                 let rate = Double(delta.consumed) / phase.endToEndSeconds
                 return "\(Int(rate.rounded()))/s, \(String(format: "%.1f", delta.cpuSeconds)) CPU s, "
                     + "\(Int(delta.peakResidentMB.rounded())) MB, lag \(delta.peakLag)"
