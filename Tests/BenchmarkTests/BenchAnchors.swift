@@ -33,15 +33,16 @@ struct BenchAnchors: Sendable {
         let rawTool = environment["CONCIERGE_BENCH_RDKAFKA_ANCHOR"] ?? root.appendingPathComponent(".build/bench/rdkafka-anchor").path
         // The anchors' own topic, so that they never touch the contract's topics.
         let kafkaArguments = ["--brokers", brokers, "--topic", "bench.anchor.\(UUID().uuidString.prefix(8).lowercased())"]
-        print("bench: anchors: raw librdkafka…")
+        say("bench: anchors: raw librdkafka…")
         let raw = await run(rawTool, kafkaArguments, environment: [:], name: "rdkafka-anchor")
-        print("bench: anchors: the Swift wrapper…")
+        say("bench: anchors: the Swift wrapper…")
         let wrapper = await run(
             "\(binDirectory)/concierge", ["bench-kafka"] + kafkaArguments, environment: [:], name: "bench-kafka")
-        print("bench: anchors: PostgreSQL…")
+        say("bench: anchors: PostgreSQL…")
         let postgres = await run(
             "/bin/bash", [root.appendingPathComponent("bench/anchors/pg_anchor.sh").path],
-            environment: ["DATABASE_URL": databaseURL], name: "pg-anchor")
+            // A count, not a duration: pgbench's -T relies on SIGALRM, which this process passes on blocked.
+            environment: ["DATABASE_URL": databaseURL, "PG_ANCHOR_TRANSACTIONS": "3000"], name: "pg-anchor")
         return BenchAnchors(raw: raw, wrapper: wrapper, postgres: postgres)
     }
 

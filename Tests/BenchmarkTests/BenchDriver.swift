@@ -22,7 +22,9 @@ struct BenchPhase: Sendable {
 final class BenchDriver: Sendable {
     static let branchCount = 10
     static let managersPerBranch = 6
-    static let customersPerBranch = 300
+    /// VIP customers per branch (`BENCH_CUSTOMERS_PER_BRANCH`, default 300): each gets an owner in the warm-up.
+    static let customersPerBranch = ProcessInfo.processInfo.environment["BENCH_CUSTOMERS_PER_BRANCH"].flatMap(Int.init)
+        .map { max(1, $0) } ?? 300
     /// Settings added to the services' environment.
     static let serviceEnvironment: [String: [String: String]] = [:]
 
@@ -129,7 +131,7 @@ final class BenchDriver: Sendable {
             let done = try await self.value(countQuery, as: Int.self)
             if ContinuousClock.now - lastReport.withLock({ $0 }) > .seconds(10) {
                 lastReport.withLock { $0 = .now }
-                print("bench: \(phase.name): \(done) of \(phase.walkIns) follow-up tasks persisted")
+                say("bench: \(phase.name): \(done) of \(phase.walkIns) follow-up tasks persisted")
             }
             return done >= phase.walkIns
         }

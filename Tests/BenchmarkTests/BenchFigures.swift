@@ -177,6 +177,12 @@ struct PhaseFigures: Sendable {
     }
 }
 
+/// Prints a line and flushes it: `make bench` pipes stdout through `tee`, and its progress should show as it goes.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 func ms(_ value: Double) -> String {
     value >= 100 ? "\(Int(value.rounded())) ms" : String(format: "%.1f ms", value)
 }

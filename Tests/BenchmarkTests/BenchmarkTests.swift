@@ -40,19 +40,19 @@ struct BenchmarkTests {
                 try await TestKafka.withProducer(stack.kafkaConfiguration) { producer in
                     let driver = BenchDriver(stack: stack, db: db, producer: producer)
                     try await driver.publishReferenceData()
-                    print("bench: reference data in; warming up")
+                    say("bench: reference data in; warming up")
                     try await driver.warmUp()
                     var phases: [PhaseFigures] = []
                     for rate in Self.rates {
                         let walkIns = Int((Double(rate) * Self.phaseSeconds).rounded())
                         let figures = try await driver.run(BenchPhase(name: "\(rate)/s", rate: rate, walkIns: walkIns))
-                        print("bench: \(figures.summary)")
+                        say("bench: \(figures.summary)")
                         phases.append(figures)
                     }
                     if Self.flatOutWalkIns > 0 {
                         let figures = try await driver.run(
                             BenchPhase(name: "flat out", rate: nil, walkIns: Self.flatOutWalkIns))
-                        print("bench: \(figures.summary)")
+                        say("bench: \(figures.summary)")
                         phases.append(figures)
                     }
                     return BenchReport(phases: phases, warmUp: driver.warmUpFigures)
@@ -60,8 +60,8 @@ struct BenchmarkTests {
             }
             let text = report.markdown()
             let anchorText = anchors.markdown(phases: report.phases)
-            print(anchorText)
-            print(text)
+            say(anchorText)
+            say(text)
             if let directory = Self.environment["CONCIERGE_BENCH_OUT"] {
                 try anchorText.write(toFile: "\(directory)/anchors.md", atomically: true, encoding: .utf8)
                 try text.write(toFile: "\(directory)/phases.md", atomically: true, encoding: .utf8)

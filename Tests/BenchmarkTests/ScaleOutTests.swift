@@ -8,17 +8,14 @@ import Testing
 /// (the walk-in part of the reliability suite's reconciliation), and the throughput is reported beside one
 /// instance's.
 ///
-/// Skipped unless `CONCIERGE_BENCH=1`; `BENCH_SCALE_OUT_WALKINS` (default 20,000; 0 skips it) walk-ins flat out.
-@Suite(
-    "Benchmark scale-out (make bench)", .serialized,
-    .enabled(if: ProcessInfo.processInfo.environment["CONCIERGE_BENCH"] == "1"
-        && ProcessInfo.processInfo.environment["BENCH_SCALE_OUT_WALKINS"] != "0"),
-    .timeLimit(.minutes(30))
-)
-struct ScaleOutTests {
-    static let walkIns = ProcessInfo.processInfo.environment["BENCH_SCALE_OUT_WALKINS"].flatMap(Int.init) ?? 20_000
+/// Part of the benchmark's suite, so that it never runs beside the phases (`BENCH_SCALE_OUT_WALKINS`, default
+/// 20,000 walk-ins flat out; 0 skips it).
+extension BenchmarkTests {
+    static let scaleOutWalkIns = ProcessInfo.processInfo.environment["BENCH_SCALE_OUT_WALKINS"].flatMap(Int.init) ?? 20_000
 
-    @Test("D-01 C-03 C-05 C-06 two instances of every service share the partitions under load; every walk-in has its effects once")
+    @Test(
+        "D-01 C-03 C-05 C-06 two instances of every service share the partitions under load; every walk-in has its effects once",
+        .enabled(if: scaleOutWalkIns > 0))
     func twoInstancesEach() async throws {
         let instances = Dictionary(uniqueKeysWithValues: ConciergeStack.serviceNames.map { ($0, 2) })
         let stack = try await ConciergeStack.start(environment: BenchDriver.serviceEnvironment, instances: instances)
@@ -27,14 +24,14 @@ struct ScaleOutTests {
                 try await TestKafka.withProducer(stack.kafkaConfiguration) { producer in
                     let driver = BenchDriver(stack: stack, db: db, producer: producer)
                     try await driver.publishReferenceData()
-                    print("bench: scale-out: reference data in; warming up")
+                    say("bench: scale-out: reference data in; warming up")
                     try await driver.warmUp()
                     let phase = try await driver.run(
-                        BenchPhase(name: "scale-out flat out", rate: nil, walkIns: Self.walkIns))
-                    print("bench: \(phase.summary)")
-                    let effects = try await Self.reconcile(stack: stack, driver: driver, phase: phase, db: db)
-                    let text = Self.markdown(phase: phase, effects: effects)
-                    print(text)
+                        BenchPhase(name: "scale-out flat out", rate: nil, walkIns: Self.scaleOutWalkIns))
+                    say("bench: \(phase.summary)")
+                    let effects = try await Self.reconcileScaleOut(stack: stack, driver: driver, phase: phase, db: db)
+                    let text = Self.scaleOutMarkdown(phase: phase, effects: effects)
+                    say(text)
                     if let directory = ProcessInfo.processInfo.environment["CONCIERGE_BENCH_OUT"] {
                         try text.write(toFile: "\(directory)/scale-out.md", atomically: true, encoding: .utf8)
                     }
@@ -55,15 +52,15 @@ struct ScaleOutTests {
         await stack.stop()
     }
 
-    struct Effect: Sendable {
+    struct ScaleOutEffect: Sendable {
         var name: String
         var expected: Int
         var found: Int
     }
 
     /// Per walk-in of the phase, each effect once: counted rows and distinct keys must both equal the expectation.
-    static func reconcile(stack: ConciergeStack, driver: BenchDriver, phase: PhaseFigures, db: PostgresClient)
-        async throws -> [Effect]
+    static func reconcileScaleOut(stack: ConciergeStack, driver: BenchDriver, phase: PhaseFigures, db: PostgresClient)
+        async throws -> [ScaleOutEffect]
     {
         let (i, a, e) = (stack.schema("intake"), stack.schema("assignment"), stack.schema("engagement"))
         let prefix = driver.visitPrefix(phase.name)
@@ -88,22 +85,22 @@ struct ScaleOutTests {
                 both("\(a).relationships", key: "customer_id", "state = 'owned'")
             ),
         ]
-        var effects: [Effect] = []
+        var effects: [ScaleOutEffect] = []
         for (name, expected, sql) in checks {
             let pair = try await driver.value(sql, as: String.self).split(separator: " ").compactMap { Int($0) }
             // A double shows as more rows than keys; a loss as fewer keys than expected.
-            effects.append(Effect(name: name, expected: expected, found: pair[0] == pair[1] ? pair[1] : -pair[0]))
+            effects.append(ScaleOutEffect(name: name, expected: expected, found: pair[0] == pair[1] ? pair[1] : -pair[0]))
         }
         var deadLetters = 0
         for service in ConciergeStack.serviceNames {
             deadLetters += try await driver.value(
                 "SELECT count(*)::int FROM \(stack.schema(service)).inbox WHERE outcome = 'dead_lettered'", as: Int.self)
         }
-        effects.append(Effect(name: "dead letters", expected: 0, found: deadLetters))
+        effects.append(ScaleOutEffect(name: "dead letters", expected: 0, found: deadLetters))
         return effects
     }
 
-    static func markdown(phase: PhaseFigures, effects: [Effect]) -> String {
+    static func scaleOutMarkdown(phase: PhaseFigures, effects: [ScaleOutEffect]) -> String {
         var lines = [
             "Two instances of every service, \(phase.walkIns) walk-ins flat out: \(Int(phase.sustained.rounded()))/s "
                 + "end to end, p50 \(ms(phase.latencies.p50)), p99 \(ms(phase.latencies.p99)), max \(ms(phase.latencies.max)).",

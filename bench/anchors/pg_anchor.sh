@@ -7,7 +7,9 @@
 #
 # Usage:   DATABASE_URL=postgres://admin:…@127.0.0.1:55432/concierge?sslmode=disable bash bench/anchors/pg_anchor.sh
 #          (`set -a; . .concierge/postgres.env; set +a` after `bash deploy/local/postgres.sh start` gives it)
-# Tuning:  PG_ANCHOR_CLIENTS (8), PG_ANCHOR_JOBS (2), PG_ANCHOR_SECONDS (10) per script,
+# Tuning:  PG_ANCHOR_CLIENTS (8), PG_ANCHOR_JOBS (2), PG_ANCHOR_SECONDS (10) per script, or
+#          PG_ANCHOR_TRANSACTIONS per client instead of a duration (pgbench -t: pgbench's -T needs SIGALRM, which a
+#          parent that blocks it, such as a Swift test process, passes on blocked, and then -T never ends),
 #          PG_ANCHOR_MODE (extended: a parse/bind/execute per statement, as PostgresNIO sends queries; or simple,
 #          prepared).
 #
@@ -24,6 +26,11 @@ clients=${PG_ANCHOR_CLIENTS:-8}
 jobs=${PG_ANCHOR_JOBS:-2}
 seconds=${PG_ANCHOR_SECONDS:-10}
 mode=${PG_ANCHOR_MODE:-extended}
+if [ -n "${PG_ANCHOR_TRANSACTIONS:-}" ]; then
+    length=(-t "$PG_ANCHOR_TRANSACTIONS")
+else
+    length=(-T "$seconds")
+fi
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 pgbench="${bin:+$bin/}pgbench"
@@ -53,8 +60,8 @@ server=$(sql -At -c "SELECT json_build_object(
 run() {
     local name=$1 script=$2 out="$work/$1.out" logs="$work/$1"
     mkdir -p "$logs"
-    echo "pg_anchor: $name: pgbench -M $mode -c $clients -j $jobs -T $seconds ($(basename "$script"))" >&2
-    if ! (cd "$logs" && "$pgbench" -n -M "$mode" -f "$script" -c "$clients" -j "$jobs" -T "$seconds" \
+    echo "pg_anchor: $name: pgbench -M $mode -c $clients -j $jobs ${length[*]} ($(basename "$script"))" >&2
+    if ! (cd "$logs" && "$pgbench" -n -M "$mode" -f "$script" -c "$clients" -j "$jobs" "${length[@]}" \
             -l --log-prefix=tx "$DATABASE_URL") >"$out" 2>"$work/$name.err"; then
         cat "$out" "$work/$name.err" >&2
         echo "pg_anchor: $name: pgbench failed" >&2
