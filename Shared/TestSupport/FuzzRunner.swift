@@ -173,6 +173,9 @@ extension ServiceHarness {
         return report
     }
 
+    /// Records of one partition handed to the processor at once (a poll's worth).
+    static var pollSize: Int { 64 }
+
     /// Runs the records, each partition in order and the partitions concurrently; reports a record that makes no
     /// progress for `hangTimeout` (printed at once, since the stuck task may never return).
     private static func feed(
@@ -185,10 +188,14 @@ extension ServiceHarness {
         return await withTaskGroup(of: FuzzFeedEvent?.self) { group in
             for (position, entries) in byPartition {
                 group.addTask {
+                    // As the consumer loop hands them over: a poll's records of one partition at once, so that
+                    // good events share transactions (CONSUMER_TRANSACTION_BATCH) and bad ones split the runs.
                     var outcomes: [(Int, RecordProcessor.Outcome)] = []
-                    for (slot, record) in entries {
-                        busy.state.withLock { $0[position] = (slot, .now) }
-                        outcomes.append((slot, await processor.process(record)))
+                    for start in stride(from: 0, to: entries.count, by: Self.pollSize) {
+                        let slice = entries[start..<min(start + Self.pollSize, entries.count)]
+                        busy.state.withLock { $0[position] = (slice.first!.slot, .now) }
+                        let done = await processor.process(inOrder: slice.map(\.record))
+                        outcomes += zip(slice.map(\.slot), done).map { ($0, $1) }
                     }
                     busy.state.withLock { $0[position] = nil }
                     return .done(outcomes)

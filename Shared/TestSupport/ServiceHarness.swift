@@ -69,11 +69,15 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
     /// - Parameters:
     ///   - logger: defaults to the service's logger.
     ///   - maxAttempts: defaults to the service's `HANDLER_MAX_ATTEMPTS`.
-    public func recordProcessor(logger: Logger? = nil, maxAttempts: Int? = nil) -> RecordProcessor {
+    ///   - transactionBatch: defaults to the service's `CONSUMER_TRANSACTION_BATCH`.
+    public func recordProcessor(logger: Logger? = nil, maxAttempts: Int? = nil, transactionBatch: Int? = nil)
+        -> RecordProcessor
+    {
         RecordProcessor(
             handler: service, client: client, calendar: calendar, metrics: context.metrics,
             logger: logger ?? context.logger, serviceName: Service.name,
-            maxAttempts: maxAttempts ?? context.configuration.handlerMaxAttempts)
+            maxAttempts: maxAttempts ?? context.configuration.handlerMaxAttempts,
+            transactionBatch: transactionBatch ?? context.configuration.consumerTransactionBatch)
     }
 
     /// Everything the service has emitted so far, in outbox order.

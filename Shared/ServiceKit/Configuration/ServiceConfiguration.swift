@@ -24,6 +24,9 @@ public struct ServiceConfiguration: Sendable {
     public var consumerBatchSize: Int
     /// How long one poll waits for the first record (`CONSUMER_POLL_TIMEOUT_MS`).
     public var consumerPollTimeout: Duration
+    /// Events of one partition handled in one database transaction at most (`CONSUMER_TRANSACTION_BATCH`, default
+    /// 100; 1 gives every event its own transaction). See ``RecordProcessor/process(inOrder:)``.
+    public var consumerTransactionBatch: Int
     /// Attempts before a record failing with a non-transient error is dead-lettered (`HANDLER_MAX_ATTEMPTS`).
     public var handlerMaxAttempts: Int
     /// Rows published per relay round (`OUTBOX_BATCH_SIZE`).
@@ -80,6 +83,7 @@ public struct ServiceConfiguration: Sendable {
 
         consumerBatchSize = try environment.int("CONSUMER_BATCH_SIZE", default: 500, in: 1...100_000)
         consumerPollTimeout = try environment.milliseconds("CONSUMER_POLL_TIMEOUT_MS", default: .milliseconds(100))
+        consumerTransactionBatch = try environment.int("CONSUMER_TRANSACTION_BATCH", default: 100, in: 1...10_000)
         handlerMaxAttempts = try environment.int("HANDLER_MAX_ATTEMPTS", default: 5, in: 1...1_000)
         outboxBatchSize = try environment.int("OUTBOX_BATCH_SIZE", default: 500, in: 1...100_000)
         outboxPollInterval = try environment.milliseconds("OUTBOX_POLL_INTERVAL_MS", default: .seconds(1))

@@ -18,6 +18,7 @@ public final class EventConsumerLoop: Sendable {
         var batchSize: Int
         var pollTimeout: Duration
         var maxAttempts: Int
+        var transactionBatch: Int = 1
     }
 
     let consumer: KafkaConsumer
@@ -33,7 +34,8 @@ public final class EventConsumerLoop: Sendable {
         self.consumer = consumer
         self.processor = RecordProcessor(
             handler: handler, client: client, calendar: calendar, metrics: metrics, logger: logger,
-            serviceName: settings.serviceName, maxAttempts: settings.maxAttempts)
+            serviceName: settings.serviceName, maxAttempts: settings.maxAttempts,
+            transactionBatch: settings.transactionBatch)
         self.logger = logger
         self.settings = settings
     }
@@ -97,11 +99,7 @@ public final class EventConsumerLoop: Sendable {
     }
 
     private func processInOrder(_ records: [KafkaRecord]) async -> [KafkaRecord] {
-        var finished: [KafkaRecord] = []
-        for record in records {
-            guard await processor.process(record).isFinished else { break }
-            finished.append(record)
-        }
-        return finished
+        let outcomes = await processor.process(inOrder: records)
+        return zip(records, outcomes).prefix { $0.1.isFinished }.map(\.0)
     }
 }

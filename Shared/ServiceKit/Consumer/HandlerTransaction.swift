@@ -15,7 +15,8 @@ public struct RecordSource: Sendable, Hashable {
     }
 }
 
-/// One event's transaction: claim the id in the inbox, run the handler, write what it emitted to the outbox, commit.
+/// One event's transaction: claim the id in the inbox, run the handler, write what it emitted to the outbox, commit;
+/// or several events of one partition in one such transaction (``run(batch:handler:client:serviceName:calendar:logger:)``).
 ///
 /// The consumer loop runs every event through this; tests call it directly to drive a service's handler exactly
 /// as the consumer would.
@@ -42,6 +43,42 @@ public enum HandlerTransaction {
             try await outbox.flush(on: connection, logger: logger)
             await FaultPoint.hangInHandler.hang()  // tests only: a transaction that never ends
             return true
+        }
+    }
+
+    /// Several events of one partition, in order, in one transaction: each claims its id in the inbox, runs the
+    /// handler and writes what it emitted, exactly as ``run(_:handler:client:serviceName:calendar:source:logger:)``
+    /// does for one; a later event sees what the earlier ones wrote. Any error rolls all of them back.
+    /// - Parameter loggers: one per event (its id, type and offset as metadata).
+    /// - Returns: per event, `false` when its id was already in the inbox and nothing was done.
+    public static func run(
+        batch events: [(event: IncomingEvent, source: RecordSource, logger: Logger)], handler: any EventHandling,
+        client: PostgresClient, serviceName: String, calendar: BusinessCalendar, logger: Logger
+    ) async throws -> [Bool] {
+        try await client.withTransaction(logger: logger) { connection in
+            var handled: [Bool] = []
+            handled.reserveCapacity(events.count)
+            for (event, source, logger) in events {
+                guard
+                    try await Inbox.claim(
+                        eventID: event.id, eventType: event.type, record: source, outcome: .processed, on: connection,
+                        logger: logger)
+                else {
+                    handled.append(false)
+                    continue
+                }
+                let outbox = EventOutbox(
+                    source: "concierge/\(serviceName)", causationID: event.id,
+                    correlationID: event.correlationID ?? event.id, calendar: calendar)
+                let context = HandlerContext(
+                    connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
+                    partition: source.partition, offset: source.offset)
+                try await handler.handle(event, context: context)
+                try await outbox.flush(on: connection, logger: logger)
+                handled.append(true)
+            }
+            await FaultPoint.hangInHandler.hang()  // tests only: a transaction that never ends
+            return handled
         }
     }
 }

@@ -5,7 +5,8 @@ import Messaging
 import PostgresNIO
 import ServiceLifecycle
 
-/// The per-record path of the consumer: decode → inbox → handler → outbox in one transaction, or a dead letter.
+/// The per-record path of the consumer: decode → inbox → handler → outbox in one transaction, or a dead letter;
+/// under load, a partition's well-formed events share transactions (``process(inOrder:)``).
 ///
 /// ``EventConsumerLoop`` polls, batches and stores offsets and hands each record to ``process(_:)``; nothing here
 /// needs a Kafka consumer, so tests (the hostile-input fuzzer) can feed it records built in memory and see exactly
@@ -55,6 +56,8 @@ public struct RecordProcessor: Sendable {
     let logger: Logger
     let serviceName: String
     let maxAttempts: Int
+    /// Events handled in one transaction at most by ``process(inOrder:)`` (`CONSUMER_TRANSACTION_BATCH`).
+    let transactionBatch: Int
 
     /// - Parameters:
     ///   - handler: The service's event handler.
@@ -64,9 +67,11 @@ public struct RecordProcessor: Sendable {
     ///   - logger: The service logger (never logs payloads).
     ///   - serviceName: The service name, e.g. `intake` (the `source` and `service` of what it emits).
     ///   - maxAttempts: Attempts before a non-transient handler failure is dead-lettered (`HANDLER_MAX_ATTEMPTS`).
+    ///   - transactionBatch: Events of one partition handled in one transaction at most by ``process(inOrder:)``
+    ///     (`CONSUMER_TRANSACTION_BATCH`); 1 gives every event its own transaction.
     public init(
         handler: any EventHandling, client: PostgresClient, calendar: BusinessCalendar, metrics: ServiceMetrics,
-        logger: Logger, serviceName: String, maxAttempts: Int
+        logger: Logger, serviceName: String, maxAttempts: Int, transactionBatch: Int = 1
     ) {
         self.handler = handler
         self.client = client
@@ -75,6 +80,105 @@ public struct RecordProcessor: Sendable {
         self.logger = logger
         self.serviceName = serviceName
         self.maxAttempts = maxAttempts
+        self.transactionBatch = max(1, transactionBatch)
+    }
+
+    // MARK: - A partition's records
+
+    /// Runs one partition's records in order; returns their outcomes, one per record, fewer only when the service is
+    /// stopping (the last is then ``Outcome/stopped`` and the records after it were not touched).
+    ///
+    /// Runs of well-formed events of types this service handles share one transaction, up to `transactionBatch`
+    /// events: under load a poll brings many records per partition, and one commit (one WAL flush) for all of them
+    /// is what lets a service keep up. If that transaction fails for any reason (an event the handler rejects, a
+    /// deadlock with another partition's transaction, the database gone), nothing of it stays and its events run
+    /// again one by one through ``process(_:)``, with its retries and dead letters. Every other record (undecodable,
+    /// unknown, on the wrong topic, of a type not handled) goes through ``process(_:)`` directly and ends the run
+    /// before it.
+    public func process(inOrder records: [KafkaRecord]) async -> [Outcome] {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(records.count)
+        var index = records.startIndex
+        while index < records.endIndex {
+            var run: [(record: KafkaRecord, event: IncomingEvent)] = []
+            var next = index
+            while transactionBatch > 1, next < records.endIndex, run.count < transactionBatch,
+                let event = batchable(records[next])
+            {
+                run.append((records[next], event))
+                next += 1
+            }
+            if run.count > 1, let done = await runShared(run) {
+                outcomes += done
+                index = next
+                continue
+            }
+            // One by one: a record that cannot share a transaction, or a run whose shared transaction failed.
+            let singles = run.count > 1 ? Array(records[index..<next]) : [records[index]]
+            for record in singles {
+                let outcome = await process(record)
+                outcomes.append(outcome)
+                guard outcome.isFinished else { return outcomes }
+            }
+            index += singles.count
+        }
+        return outcomes
+    }
+
+    /// The event, if the record may share a transaction: it decodes, belongs on its topic and is handled here.
+    private func batchable(_ record: KafkaRecord) -> IncomingEvent? {
+        guard let event = try? EventCatalog.decode(record.value),
+            EventCatalog.eventTypes(onTopic: record.topic).contains(event.type),
+            handler.handledEventTypes.contains(event.type)
+        else { return nil }
+        return event
+    }
+
+    /// One transaction for the run; `nil` (and nothing written, nothing counted) when it failed.
+    private func runShared(_ run: [(record: KafkaRecord, event: IncomingEvent)]) async -> [Outcome]? {
+        let started = ContinuousClock.now
+        let events = run.map { record, event in
+            (
+                event: event,
+                source: RecordSource(topic: record.topic, partition: record.partition, offset: record.offset),
+                logger: eventLogger(event, record)
+            )
+        }
+        let handled: [Bool]
+        do {
+            handled = try await StallWatchdog.guarding("event transaction") {
+                try await HandlerTransaction.run(
+                    batch: events, handler: handler, client: client, serviceName: serviceName, calendar: calendar,
+                    logger: logger)
+            }
+        } catch {
+            logger.debug(
+                "a shared event transaction failed; its events run one by one",
+                metadata: ["events": "\(run.count)", "error": "\(FailureKind.summary(error))"])
+            return nil
+        }
+        FaultPoint.afterHandlerCommit.pass()  // tests only: SIGKILL between commit and offset store
+        let each = (ContinuousClock.now - started) / run.count
+        return zip(run, handled).map { item, processed -> Outcome in
+            metrics.consumed(topic: item.record.topic, type: item.event.type)
+            metrics.handlerDuration(each, topic: item.record.topic)
+            guard processed else {
+                metrics.duplicate(topic: item.record.topic)
+                return .duplicate
+            }
+            return .processed
+        }
+    }
+
+    /// The service logger with the event's id and type and the record's position as metadata.
+    private func eventLogger(_ event: IncomingEvent, _ record: KafkaRecord) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "event.id"] = "\(event.id)"
+        logger[metadataKey: "event.type"] = "\(event.type)"
+        logger[metadataKey: "kafka.topic"] = "\(record.topic)"
+        logger[metadataKey: "kafka.partition"] = "\(record.partition)"
+        logger[metadataKey: "kafka.offset"] = "\(record.offset)"
+        return logger
     }
 
     // MARK: - One record
@@ -103,12 +207,7 @@ public struct RecordProcessor: Sendable {
             return .ignored
         }
 
-        var logger = self.logger
-        logger[metadataKey: "event.id"] = "\(event.id)"
-        logger[metadataKey: "event.type"] = "\(event.type)"
-        logger[metadataKey: "kafka.topic"] = "\(record.topic)"
-        logger[metadataKey: "kafka.partition"] = "\(record.partition)"
-        logger[metadataKey: "kafka.offset"] = "\(record.offset)"
+        let logger = eventLogger(event, record)
 
         var attempts = 0
         var backoff = Backoff()

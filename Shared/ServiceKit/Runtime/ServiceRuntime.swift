@@ -55,7 +55,8 @@ final class ServiceRuntime: Service {
             logger: logger,
             settings: .init(
                 serviceName: serviceName, batchSize: configuration.consumerBatchSize,
-                pollTimeout: configuration.consumerPollTimeout, maxAttempts: configuration.handlerMaxAttempts))
+                pollTimeout: configuration.consumerPollTimeout, maxAttempts: configuration.handlerMaxAttempts,
+                transactionBatch: configuration.consumerTransactionBatch))
         logger.info(
             "service started",
             metadata: ["kafka.topics": "\(consumedTopics.joined(separator: ","))", "kafka.group.id": "\(serviceName)"])

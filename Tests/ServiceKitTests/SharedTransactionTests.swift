@@ -1,0 +1,125 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceKit
+import TestSupport
+import Testing
+
+/// `RecordProcessor.process(inOrder:)`: a partition's well-formed events share transactions (`CONSUMER_TRANSACTION_BATCH`)
+/// with exactly the effects they have one by one.
+@Suite("Shared event transactions", .serialized, .timeLimit(.minutes(3)))
+struct SharedTransactionTests {
+    /// Records each `visit-served` with the transaction that wrote it; refuses visits whose id starts with `REJECT`.
+    struct RecordingHandler: EventHandling {
+        var handledEventTypes: Set<String> { [VisitServed.V1.eventType] }
+
+        func handle(_ event: IncomingEvent, context: HandlerContext) async throws {
+            guard case .visitServed(let served) = event.payload else { return }
+            if served.visitId.hasPrefix("REJECT") { throw EventRejection("refused for the test") }
+            try await context.connection.query(
+                "INSERT INTO seen (visit_id, txid) VALUES (\(served.visitId), pg_current_xact_id()::text)",
+                logger: context.logger)
+        }
+    }
+
+    static let migrations = [
+        Migration(name: "0001_seen", sql: "CREATE TABLE seen (visit_id text PRIMARY KEY, txid text NOT NULL);")
+    ]
+
+    /// `visit-served` records of one partition from `offset` on; `nil` ids are bytes that do not decode.
+    static func records(_ visits: [String?], from offset: Int64 = 0) -> [KafkaRecord] {
+        visits.enumerated().map { index, visit in
+            let value: [UInt8] =
+                visit.map {
+                    Envelope(
+                        id: "evt-\($0)", source: "test", time: .now(utcOffsetSeconds: 8 * 3600),
+                        data: VisitServed.V1(visitId: $0, staffId: "WM001", at: .now(utcOffsetSeconds: 8 * 3600))
+                    ).encode()
+                } ?? Array("{not json".utf8)
+            return KafkaRecord(
+                topic: Topics.branchVisits, partition: 0, offset: offset + Int64(index), key: visit.map { Array($0.utf8) },
+                value: value)
+        }
+    }
+
+    func withProcessor(
+        transactionBatch: Int, _ body: @Sendable (RecordProcessor, PostgresClient) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withSchema(prefix: "shared_tx", migrations: Self.migrations) { client, _ in
+            let processor = RecordProcessor(
+                handler: RecordingHandler(), client: client,
+                calendar: BusinessCalendar(timeZone: TimeZone(identifier: "Asia/Shanghai")!),
+                metrics: ServiceMetrics(service: "test"), logger: Logger(label: "test.shared"), serviceName: "test",
+                maxAttempts: 2, transactionBatch: transactionBatch)
+            try await body(processor, client)
+        }
+    }
+
+    static func expectCount(
+        _ client: PostgresClient, _ sql: String, _ expected: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql)).collect()
+        let found = try rows[0].decode(Int.self)
+        #expect(found == expected, "\(sql)", sourceLocation: sourceLocation)
+    }
+
+    @Test("H-06 a partition's well-formed events share one transaction, each handled once in order; redelivered, all are duplicates")
+    func oneTransaction() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            let records = Self.records((0..<40).map { "V\($0)" })
+            let outcomes = await processor.process(inOrder: records)
+            #expect(outcomes == Array(repeating: .processed, count: 40))
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 40)
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 1)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'processed'", 40)
+
+            let again = await processor.process(inOrder: records)
+            #expect(again == Array(repeating: .duplicate, count: 40))
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 40)
+        }
+    }
+
+    @Test("H-06 CONSUMER_TRANSACTION_BATCH bounds a shared transaction; 1 gives every event its own")
+    func bounded() async throws {
+        try await withProcessor(transactionBatch: 10) { processor, client in
+            let outcomes = await processor.process(inOrder: Self.records((0..<25).map { "V\($0)" }))
+            #expect(outcomes == Array(repeating: .processed, count: 25))
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 3)
+        }
+        try await withProcessor(transactionBatch: 1) { processor, client in
+            let outcomes = await processor.process(inOrder: Self.records((0..<5).map { "V\($0)" }))
+            #expect(outcomes == Array(repeating: .processed, count: 5))
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 5)
+        }
+    }
+
+    @Test("H-06 H-07 an event the handler rejects in a shared run: nothing of the run stays, its events run one by one, the rejected one is dead-lettered, the others handled once")
+    func rejectedInTheMiddle() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            let visits = (0..<10).map { "V\($0)" } + ["REJECT-1"] + (10..<20).map { "V\($0)" }
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes.count == 21)
+            #expect(outcomes[10] == .deadLettered(.rejected))
+            #expect(outcomes.enumerated().allSatisfy { $0.offset == 10 || $0.element == .processed })
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 20)
+            // One by one after the failed shared transaction: each its own.
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 20)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'dead_lettered'", 1)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM outbox WHERE event_type = '\(DeadLetter.V1.eventType)'", 1)
+        }
+    }
+
+    @Test("H-07 a record that does not decode ends the run before it: the events before and after share their own transactions")
+    func undecodableSplitsTheRun() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            let visits: [String?] = (0..<10).map { "V\($0)" } + [nil] + (10..<20).map { "V\($0)" }
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes.count == 21)
+            #expect(outcomes[10] == .deadLettered(.invalid))
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 20)
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 2)
+        }
+    }
+}
