@@ -16,7 +16,7 @@ public struct RecordSource: Sendable, Hashable {
 }
 
 /// One event's transaction: claim the id in the inbox, run the handler, write what it emitted to the outbox, commit;
-/// or several events of one partition in one such transaction (``run(batch:handler:client:serviceName:calendar:logger:)``).
+/// or several events of one partition in one such transaction (``run(batch:handler:client:serviceName:calendar:lockWait:logger:)``).
 ///
 /// The consumer loop runs every event through this; tests call it directly to drive a service's handler exactly
 /// as the consumer would.
@@ -49,13 +49,21 @@ public enum HandlerTransaction {
     /// Several events of one partition, in order, in one transaction: each claims its id in the inbox, runs the
     /// handler and writes what it emitted, exactly as ``run(_:handler:client:serviceName:calendar:source:logger:)``
     /// does for one; a later event sees what the earlier ones wrote. Any error rolls all of them back.
-    /// - Parameter loggers: one per event (its id, type and offset as metadata).
+    ///
+    /// A lock the transaction cannot get within `lockWait` fails it (`lock_timeout`, SQLSTATE 55P03): a shared
+    /// transaction holds every lock its events take until it commits, so two of them (two partitions, two instances)
+    /// that need each other's locks, or a queue of them behind one, must give up quickly and let their events run
+    /// one by one, rather than wait for the deadlock detector or each other.
+    /// - Parameter events: each with its record's position and a logger carrying its id, type and offset.
     /// - Returns: per event, `false` when its id was already in the inbox and nothing was done.
     public static func run(
         batch events: [(event: IncomingEvent, source: RecordSource, logger: Logger)], handler: any EventHandling,
-        client: PostgresClient, serviceName: String, calendar: BusinessCalendar, logger: Logger
+        client: PostgresClient, serviceName: String, calendar: BusinessCalendar, lockWait: Duration = .milliseconds(200),
+        logger: Logger
     ) async throws -> [Bool] {
         try await client.withTransaction(logger: logger) { connection in
+            let milliseconds = max(1, Int(lockWait.components.seconds * 1_000 + lockWait.components.attoseconds / 1_000_000_000_000_000))
+            try await connection.query("SET LOCAL lock_timeout = \(unescaped: String(milliseconds))", logger: logger)
             var handled: [Bool] = []
             handled.reserveCapacity(events.count)
             for (event, source, logger) in events {

@@ -58,6 +58,8 @@ public struct RecordProcessor: Sendable {
     let maxAttempts: Int
     /// Events handled in one transaction at most by ``process(inOrder:)`` (`CONSUMER_TRANSACTION_BATCH`).
     let transactionBatch: Int
+    /// How long a shared transaction waits for a lock before it gives up and its events run one by one.
+    static let sharedLockWait: Duration = .milliseconds(200)
 
     /// - Parameters:
     ///   - handler: The service's event handler.
@@ -91,7 +93,7 @@ public struct RecordProcessor: Sendable {
     /// Runs of well-formed events of types this service handles share one transaction, up to `transactionBatch`
     /// events: under load a poll brings many records per partition, and one commit (one WAL flush) for all of them
     /// is what lets a service keep up. If that transaction fails for any reason (an event the handler rejects, a
-    /// deadlock with another partition's transaction, the database gone), nothing of it stays and its events run
+    /// lock it cannot get within 200 ms, the database gone), nothing of it stays and its events run
     /// again one by one through ``process(_:)``, with its retries and dead letters. Every other record (undecodable,
     /// unknown, on the wrong topic, of a type not handled) goes through ``process(_:)`` directly and ends the run
     /// before it.
@@ -149,7 +151,7 @@ public struct RecordProcessor: Sendable {
             handled = try await StallWatchdog.guarding("event transaction") {
                 try await HandlerTransaction.run(
                     batch: events, handler: handler, client: client, serviceName: serviceName, calendar: calendar,
-                    logger: logger)
+                    lockWait: Self.sharedLockWait, logger: logger)
             }
         } catch {
             logger.debug(
