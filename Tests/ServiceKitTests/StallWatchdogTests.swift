@@ -27,6 +27,9 @@ struct StallWatchdogTests {
         let stalls = Stalls()
         let watchdog = watchdog(limit: .seconds(30), recording: stalls)
         let (stream, release) = AsyncStream.makeStream(of: Void.self)
+        // The operation starts between these two instants; the checks are relative to them, not to a later `.now`
+        // (a loaded machine once took over a second between registering the operation and the first check).
+        let before = ContinuousClock.now
         let running = Task {
             await watchdog.guarding("event transaction") {
                 for await _ in stream { break }
@@ -34,11 +37,12 @@ struct StallWatchdogTests {
         }
         // Wait until the operation is registered.
         while watchdog.oldest() == nil { try await Task.sleep(for: .milliseconds(5)) }
+        let registered = ContinuousClock.now
         #expect(watchdog.oldest()?.name == "event transaction")
-        #expect(!watchdog.check(at: .now + .seconds(29)), "within the limit")
+        #expect(!watchdog.check(at: before + .seconds(29)), "within the limit")
         #expect(stalls.all.isEmpty)
-        #expect(watchdog.check(at: .now + .seconds(31)))
-        #expect(watchdog.check(at: .now + .seconds(40)), "still stalled")
+        #expect(watchdog.check(at: registered + .seconds(31)))
+        #expect(watchdog.check(at: registered + .seconds(40)), "still stalled")
         #expect(stalls.all.count == 1, "the action runs once")
         #expect(stalls.all.first?.0 == "event transaction")
         #expect((stalls.all.first?.1 ?? .zero) > .seconds(30))
