@@ -182,18 +182,18 @@ public final class ConciergeStack: Sendable {
 
     public func waitUntilReady(_ instance: String, timeout: Duration = .seconds(60)) async throws {
         let url = self.url(instance)
-        let process = self.process(instance)
         let ready = await TestHTTP.eventually(timeout: timeout, interval: .milliseconds(200)) { () -> Bool? in
             // A process that died (say, its port was taken) must not pass because something else answers there.
-            if process?.isRunning == false { return false }
+            // Read each time: a supervisor may have started the instance again meanwhile.
+            if self.process(instance)?.isRunning == false { return false }
             return await TestHTTP.get("\(url)/health/ready")?.status == 200 ? true : nil
         }
         if ready == false {
-            let tail = process?.logTail() ?? ""
+            let tail = process(instance)?.logTail() ?? ""
             throw StackError(description: "\(instance) exited before it became ready:\n\(tail)")
         }
         guard ready == true else {
-            let tail = process?.logTail() ?? ""
+            let tail = process(instance)?.logTail() ?? ""
             throw StackError(description: "\(instance) did not become ready within \(timeout):\n\(tail)")
         }
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import ServiceKit
 
@@ -79,18 +80,44 @@ public enum TestHTTP {
     }
 }
 
-/// A free TCP port on loopback (bind to port 0, read it back, close).
+/// Ports `freeTCPPort()` has handed out in this process: never twice.
+private let portsHandedOut = Mutex<Set<Int>>([])
+
+/// A free TCP port on loopback for a server that a test starts.
+///
+/// It is taken below the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, usually from 32768).
+/// A port from that range (bind to 0) stays free only until some process opens an outgoing connection, and the
+/// tests' Kafka clients open many. Once a service lost its port that way between the choice and its own bind
+/// (`Address already in use`), and the reliability suite's case 3 failed at start-up. No port is handed out twice in
+/// one process, and each is checked free with a bind before it is returned.
 public func freeTCPPort() -> Int {
+    let ephemeralLow =
+        (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32_768
+    let range = 20_000..<max(20_001, min(ephemeralLow, 65_536))
+    for _ in 0..<1_000 {
+        let port = Int.random(in: range)
+        guard portsHandedOut.withLock({ $0.insert(port).inserted }), bindLoopback(port: port) != nil else { continue }
+        return port
+    }
+    // Nothing free below the ephemeral range: let the kernel choose.
+    return bindLoopback(port: 0) ?? 0
+}
+
+/// Binds a TCP socket on 127.0.0.1 to `port` (0: any), closes it, and returns the port bound, or `nil` if taken.
+private func bindLoopback(port: Int) -> Int? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) {
+    let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
     }
+    guard bound == 0 else { return nil }
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
