@@ -40,7 +40,7 @@ report="$state/bench-report.md"
     echo "$(free -g | awk '/Mem:/ {print $2}') GB; services in release mode; benchmark ran in ${elapsed} s; swift test exit status ${status}."
     echo "Rates ${BENCH_RATES:-100,200,500,1000,2000} walk-ins/s for ${BENCH_PHASE_SECONDS:-20} s each, then ${BENCH_FLAT_OUT_WALKINS:-30000} flat out."
     echo
-    for part in anchors phases; do
+    for part in anchors phases scale-out; do
         if [ -f "$CONCIERGE_BENCH_OUT/$part.md" ]; then cat "$CONCIERGE_BENCH_OUT/$part.md"; echo; fi
     done
 } >"$report"
