@@ -34,7 +34,10 @@ public final class ConciergeStack: Sendable {
     /// How many instances each service runs (1 unless `start(…instances:)` said otherwise).
     let instanceCounts: [String: Int]
     public let logDirectory: URL
+    /// The test database's admin URL (``withAdminClient(_:)``); services get their own roles (``databaseURL(for:)``).
     let databaseURL: String
+    /// The password of the run's service roles: random per run, never written anywhere but the services' environment.
+    let rolePassword = UUID().uuidString.replacingOccurrences(of: "-", with: "")
     /// The `concierge dev-broker` process (``Broker/process``).
     let broker: ServiceProcess?
     /// The mock cluster in this process (``Broker/inProcess``): set brokers down, move leaders and coordinators,
@@ -101,6 +104,7 @@ public final class ConciergeStack: Sendable {
             databaseURL: databaseURL, broker: broker, cluster: cluster, extraEnvironment: environment)
         let started = services.flatMap(stack.instances(of:))
         do {
+            try await stack.createRoles()
             for instance in started { try stack.launch(instance) }
             for instance in started { try await stack.waitUntilReady(instance) }
         } catch {
@@ -130,6 +134,49 @@ public final class ConciergeStack: Sendable {
     /// The schema of a service, shared by all its instances.
     public func schema(_ service: String) -> String { "e2e_\(runID)_\(Self.parse(service).service)" }
 
+    /// The database role of a service, shared by all its instances: named like its schema, which it owns.
+    public func role(_ service: String) -> String { schema(service) }
+
+    /// A service's database URL: its own role, with the password ``createRoles()`` gave it.
+    public func databaseURL(for service: String) -> String {
+        guard var components = URLComponents(string: databaseURL) else { return databaseURL }
+        components.user = role(service)
+        components.password = rolePassword
+        return components.string ?? databaseURL
+    }
+
+    /// One least-privilege login role per service, owning its schema, as `deploy/local/postgres.sh` sets up for
+    /// `make run` and a bank's database administrators do for a deployment: no service runs as a superuser, and
+    /// what depends on the role (the outbox relay counts only its own role's transactions) is tested as deployed.
+    func createRoles() async throws {
+        do {
+            try await withAdminClient { client in
+                try await TestDatabase.changingRoles(on: client) { connection in
+                    for service in Self.serviceNames {
+                        let role = self.role(service)
+                        try await connection.query(
+                            """
+                            CREATE ROLE \(unescaped: role) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
+                                PASSWORD '\(unescaped: self.rolePassword)'
+                            """, logger: TestDatabase.roleLogger)
+                        try await connection.query(
+                            "GRANT CONNECT ON DATABASE \(unescaped: self.databaseName) TO \(unescaped: role)", logger: TestDatabase.roleLogger)
+                        try await connection.query(
+                            "CREATE SCHEMA \(unescaped: self.schema(service)) AUTHORIZATION \(unescaped: role)", logger: TestDatabase.roleLogger)
+                    }
+                }
+            }
+        } catch {
+            throw StackError(description: "could not create the run's service roles: \(String(reflecting: error))")
+        }
+    }
+
+    /// The database the stack's URL names.
+    var databaseName: String {
+        let path = URLComponents(string: databaseURL)?.path ?? ""
+        return path.hasPrefix("/") ? String(path.dropFirst()) : path
+    }
+
     public var kafkaConfiguration: KafkaConfiguration { TestKafka.configuration(bootstrapServers: brokers) }
 
     func environment(for instance: String) -> [String: String] {
@@ -139,9 +186,9 @@ public final class ConciergeStack: Sendable {
             "KAFKA_CONSUMER_FETCH_WAIT_MAX_MS": "10",
             "KAFKA_CONSUMER_SESSION_TIMEOUT_MS": "6000",
             "KAFKA_CONSUMER_HEARTBEAT_INTERVAL_MS": "500",
-            "DATABASE_URL": databaseURL,
+            "DATABASE_URL": databaseURL(for: service),
             // Wins over DATABASE_URL; set explicitly so a value inherited from .concierge/postgres.env cannot.
-            "\(service.uppercased())_DATABASE_URL": databaseURL,
+            "\(service.uppercased())_DATABASE_URL": databaseURL(for: service),
             "DATABASE_SCHEMA": schema(service),
             "HTTP_HOST": "127.0.0.1",
             "HTTP_PORT": "\(ports[instance]!)",
@@ -212,8 +259,13 @@ public final class ConciergeStack: Sendable {
         await terminate(processes.withLock { Array($0.keys) })
         await broker?.terminate(timeout: .seconds(5))
         try? await withAdminClient { client in
-            for service in Self.serviceNames {
-                try await client.query("DROP SCHEMA IF EXISTS \(unescaped: self.schema(service)) CASCADE")
+            try await TestDatabase.changingRoles(on: client) { connection in
+                for service in Self.serviceNames {
+                    try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: self.schema(service)) CASCADE", logger: TestDatabase.roleLogger)
+                    try await connection.query(
+                        "REVOKE CONNECT ON DATABASE \(unescaped: self.databaseName) FROM \(unescaped: self.role(service))", logger: TestDatabase.roleLogger)
+                    try await connection.query("DROP ROLE IF EXISTS \(unescaped: self.role(service))", logger: TestDatabase.roleLogger)
+                }
             }
         }
     }

@@ -77,7 +77,8 @@ public final class ServiceHarness<Service: ConciergeService>: Sendable {
             handler: service, client: client, calendar: calendar, metrics: context.metrics,
             logger: logger ?? context.logger, serviceName: Service.name,
             maxAttempts: maxAttempts ?? context.configuration.handlerMaxAttempts,
-            transactionBatch: transactionBatch ?? context.configuration.consumerTransactionBatch)
+            transactionBatch: transactionBatch ?? context.configuration.consumerTransactionBatch,
+            transactionTime: context.configuration.consumerTransactionTime)
     }
 
     /// Everything the service has emitted so far, in outbox order.

@@ -35,6 +35,21 @@ public enum TestDatabase {
         }
     }
 
+    /// The logger of role changes (``changingRoles(on:_:)``).
+    public static let roleLogger = Logger(label: "test.roles")
+
+    /// Runs `body` in a transaction that holds the test roles' advisory lock: roles are cluster-wide, and two
+    /// concurrent GRANTs or REVOKEs on one database fail ("tuple concurrently updated"), so tests that create or
+    /// drop roles take turns.
+    public static func changingRoles(
+        on client: PostgresClient, _ body: @Sendable (PostgresConnection) async throws -> Void
+    ) async throws {
+        try await client.withTransaction(logger: roleLogger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('concierge.test.roles'))", logger: roleLogger)
+            try await body(connection)
+        }
+    }
+
     /// Runs `body` with a client on a new schema (migrated with `migrations` when given), then drops the schema.
     public static func withSchema<Result: Sendable>(
         prefix: String, migrations: [Migration]? = nil,

@@ -235,29 +235,49 @@ enum FaultCases {
 
     // MARK: - 7. A long-running transaction holding back the outbox relay
 
-    /// A transaction that has an id stays open for 10 s: every relay of the server waits behind it (it reads only
-    /// rows of transactions older than every running one), losing nothing.
-    static let longTransaction = FaultCase(number: 7, title: "a long-running transaction holds back the outbox relays") {
+    /// A transaction of intake's database role that has an id stays open for 10 s: intake's relay waits behind it
+    /// (it reads only rows of transactions older than every running one of its role), losing nothing; the other
+    /// services' relays, whose roles differ, go on publishing.
+    static let longTransaction = FaultCase(number: 7, title: "a long-running transaction holds back its service's outbox relay") {
         context in
         let stack = context.stack
         let logger = Logger(label: "reliability.long-transaction")
-        let unsent =
-            "SELECT "
-            + ConciergeStack.serviceNames.map {
-                "(SELECT count(*) FROM \(stack.schema($0)).outbox WHERE sent_at IS NULL)"
-            }.joined(separator: " + ")
-        let (heldBack, xid) = try await context.db.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            let xid = try await connection.query("SELECT pg_current_xact_id()::text", logger: logger).collect()
-                .first!.decode(String.self)
-            try await Task.sleep(for: .seconds(10))
-            let heldBack = try await Database.value(unsent, db: context.db, as: Int.self)
-            try await connection.query("ROLLBACK", logger: logger)
-            return (heldBack, xid)
+        let others = ConciergeStack.serviceNames.filter { $0 != "intake" }
+        let sum: @Sendable (String, [String]) -> String = { condition, services in
+            "SELECT " + services.map { "(SELECT count(*) FROM \(stack.schema($0)).outbox WHERE \(condition))" }
+                .joined(separator: " + ")
+        }
+        let intakeURL = stack.databaseURL(for: "intake")
+        let (heldBack, othersPublished, othersWaiting, xid) = try await TestDatabase.withClient(
+            url: intakeURL, schema: stack.schema("intake")
+        ) { client in
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                let xid = try await connection.query("SELECT pg_current_xact_id()::text", logger: logger).collect()
+                    .first!.decode(String.self)
+                let opened = try await Database.value("SELECT now()::text", db: context.db, as: String.self)
+                try await Task.sleep(for: .seconds(10))
+                let heldBack = try await Database.value(sum("sent_at IS NULL", ["intake"]), db: context.db, as: Int.self)
+                let published = try await Database.value(
+                    sum("sent_at > '\(opened)'::timestamptz", others), db: context.db, as: Int.self)
+                // Rows of the other services waiting for more than 5 s: under the old, server-wide rule every
+                // relay waited for the whole 10 s.
+                let waiting = try await Database.value(
+                    sum("sent_at IS NULL AND created_at < now() - interval '5 seconds'", others), db: context.db,
+                    as: Int.self)
+                try await connection.query("ROLLBACK", logger: logger)
+                return (heldBack, published, waiting, xid)
+            }
         }
         return FaultOutcome(
-            notes: ["transaction \(xid) open for 10 s; \(heldBack) outbox rows waiting behind it at its end"],
-            evidence: [("the relays were held back", heldBack > 0)])
+            notes: [
+                "intake transaction \(xid) open for 10 s; \(heldBack) intake outbox rows waiting behind it at its end; "
+                    + "meanwhile the other services published \(othersPublished) rows, \(othersWaiting) waited over 5 s"
+            ],
+            evidence: [
+                ("intake's relay was held back", heldBack > 0),
+                ("the other services' relays went on publishing", othersPublished > 0 && othersWaiting == 0),
+            ])
     }
 
     // MARK: - 8. Timer-driven services restarted across their deadlines

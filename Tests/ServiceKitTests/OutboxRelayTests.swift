@@ -2,9 +2,10 @@ import Foundation
 import Logging
 import Messaging
 import PostgresNIO
-import ServiceKit
 import TestSupport
 import Testing
+
+@testable import ServiceKit
 
 @Suite("Transactional outbox relay", .serialized, .timeLimit(.minutes(3)))
 struct OutboxRelayTests {
@@ -102,6 +103,74 @@ struct OutboxRelayTests {
         try await client.withTransaction(logger: logger) { connection in
             try await OutboxMessage.insert([message], on: connection, logger: logger)
         }
+    }
+
+    @Test("a transaction of another database role (another service, an operator's session) does not hold the relay back")
+    func otherRolesDoNotHoldBack() async throws {
+        try await withRelay { client, settings, topic, kafka in
+            let role = TestEnvironment.uniqueName("other_role")
+            let password = UUID().uuidString
+            try await TestDatabase.changingRoles(on: client) { connection in
+                try await connection.query("CREATE ROLE \(unescaped: role) LOGIN PASSWORD '\(unescaped: password)'", logger: TestDatabase.roleLogger)
+                try await connection.query("GRANT CONNECT ON DATABASE \(unescaped: settings.database) TO \(unescaped: role)", logger: TestDatabase.roleLogger)
+            }
+            var other = settings
+            other.username = role
+            other.password = password
+            other.maximumConnections = 1
+            let otherClient = PostgresClient(
+                configuration: try other.makeClientConfiguration(), backgroundLogger: Logger(label: "test.other"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await otherClient.run() }
+                try await otherClient.withConnection { connection in
+                    try await Self.publishPastAnotherRole(
+                        other: connection, client: client, role: role, topic: topic, kafka: kafka)
+                }
+                group.cancelAll()
+            }
+            try await TestDatabase.changingRoles(on: client) { connection in
+                try await connection.query("REVOKE CONNECT ON DATABASE \(unescaped: settings.database) FROM \(unescaped: role)", logger: TestDatabase.roleLogger)
+                try await connection.query("DROP ROLE \(unescaped: role)", logger: TestDatabase.roleLogger)
+            }
+        }
+    }
+
+    /// Opens a transaction with an id on `other` (another role), commits a row of the relay's role after it, and
+    /// expects the row published while the other transaction is still open.
+    static func publishPastAnotherRole(
+        other: PostgresConnection, client: PostgresClient, role: String, topic: String, kafka: KafkaConfiguration
+    ) async throws {
+        let logger = Logger(label: "test")
+        try await other.query("BEGIN", logger: logger)
+        let ids = try await other.query("SELECT pg_current_xact_id()::text::bigint", logger: logger).collect()
+        let otherXid = try ids.first!.decode(Int64.self)
+        try await insertCommitted(message("after the other role's transaction", topic: topic), client: client)
+        let published = try await TestKafka.read(topic, configuration: kafka, timeout: .seconds(10)) { !$0.isEmpty }
+        // The other transaction is still open, and older than the published row.
+        let open = try await client.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE usename = \(role) AND backend_xid IS NOT NULL"
+        ).collect()
+        try await other.query("COMMIT", logger: logger)
+        #expect(try open.first!.decode(Int.self) == 1)
+        #expect(published.map { String(decoding: $0.value, as: UTF8.self) } == ["after the other role's transaction"])
+        #expect(otherXid > 0)
+    }
+
+    @Test("the relay's bound widens 32-bit running transaction ids next to the next id, across an epoch boundary")
+    func visibilityBoundWidening() {
+        let epoch: UInt64 = 7 << 32
+        // Nothing running: the next id to be assigned.
+        #expect(OutboxRelay.visibilityBound(next: epoch + 1_000, running: []) == epoch + 1_000)
+        // The oldest running id wins.
+        #expect(OutboxRelay.visibilityBound(next: epoch + 1_000, running: [990, 900, 950]) == epoch + 900)
+        // An id assigned after `next` was read does not lower the bound.
+        #expect(OutboxRelay.visibilityBound(next: epoch + 1_000, running: [1_005]) == epoch + 1_000)
+        // Just after a wraparound of the 32-bit id, a running id from the previous epoch.
+        #expect(OutboxRelay.visibilityBound(next: epoch + 10, running: [UInt32.max - 5]) == epoch - 6)
+        // Just before a wraparound, an id assigned in the next epoch after `next` was read.
+        #expect(OutboxRelay.visibilityBound(next: epoch + UInt64(UInt32.max) - 2, running: [3]) == epoch + UInt64(UInt32.max) - 2)
+        // Epoch 0: no underflow.
+        #expect(OutboxRelay.visibilityBound(next: 100, running: [UInt32.max - 1, 50]) == 50)
     }
 
     @Test("with two relays on one schema only one publishes: no duplicates")

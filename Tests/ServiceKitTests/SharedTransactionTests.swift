@@ -18,6 +18,7 @@ struct SharedTransactionTests {
         func handle(_ event: IncomingEvent, context: HandlerContext) async throws {
             guard case .visitServed(let served) = event.payload else { return }
             if served.visitId.hasPrefix("REJECT") { throw EventRejection("refused for the test") }
+            if served.visitId.hasPrefix("SLOW") { try await Task.sleep(for: .milliseconds(30)) }
             try await context.connection.query(
                 "INSERT INTO seen (visit_id, txid) VALUES (\(served.visitId), pg_current_xact_id()::text)",
                 logger: context.logger)
@@ -45,14 +46,15 @@ struct SharedTransactionTests {
     }
 
     func withProcessor(
-        transactionBatch: Int, _ body: @Sendable (RecordProcessor, PostgresClient) async throws -> Void
+        transactionBatch: Int, transactionTime: Duration = .seconds(10),
+        _ body: @Sendable (RecordProcessor, PostgresClient) async throws -> Void
     ) async throws {
         try await TestDatabase.withSchema(prefix: "shared_tx", migrations: Self.migrations) { client, _ in
             let processor = RecordProcessor(
                 handler: RecordingHandler(), client: client,
                 calendar: BusinessCalendar(timeZone: TimeZone(identifier: "Asia/Shanghai")!),
                 metrics: ServiceMetrics(service: "test"), logger: Logger(label: "test.shared"), serviceName: "test",
-                maxAttempts: 2, transactionBatch: transactionBatch)
+                maxAttempts: 2, transactionBatch: transactionBatch, transactionTime: transactionTime)
             try await body(processor, client)
         }
     }
@@ -92,6 +94,20 @@ struct SharedTransactionTests {
             let outcomes = await processor.process(inOrder: Self.records((0..<5).map { "V\($0)" }))
             #expect(outcomes == Array(repeating: .processed, count: 5))
             try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 5)
+        }
+    }
+
+    @Test("H-06 CONSUMER_TRANSACTION_MAX_MS: a shared transaction takes no further event once its time is up and commits; the rest of the run follows in the next")
+    func timeBounded() async throws {
+        // Each event takes at least 30 ms, so a 50 ms limit lets a transaction take two events at most.
+        try await withProcessor(transactionBatch: 100, transactionTime: .milliseconds(50)) { processor, client in
+            let outcomes = await processor.process(inOrder: Self.records((0..<10).map { "SLOW\($0)" }))
+            #expect(outcomes == Array(repeating: .processed, count: 10))
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 10)
+            try await Self.expectCount(
+                client, "SELECT count(*)::int FROM (SELECT txid FROM seen GROUP BY txid HAVING count(*) > 2) AS t", 0)
+            try await Self.expectCount(client, "SELECT (count(DISTINCT txid) >= 5)::int FROM seen", 1)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'processed'", 10)
         }
     }
 

@@ -27,6 +27,9 @@ public struct ServiceConfiguration: Sendable {
     /// Events of one partition handled in one database transaction at most (`CONSUMER_TRANSACTION_BATCH`, default
     /// 100; 1 gives every event its own transaction). See ``RecordProcessor/process(inOrder:)``.
     public var consumerTransactionBatch: Int
+    /// How long a shared transaction keeps taking in events before it commits (`CONSUMER_TRANSACTION_MAX_MS`,
+    /// default 100): it bounds how long its locks are held and how long its first event waits for the commit.
+    public var consumerTransactionTime: Duration
     /// Attempts before a record failing with a non-transient error is dead-lettered (`HANDLER_MAX_ATTEMPTS`).
     public var handlerMaxAttempts: Int
     /// Rows published per relay round (`OUTBOX_BATCH_SIZE`).
@@ -84,6 +87,8 @@ public struct ServiceConfiguration: Sendable {
         consumerBatchSize = try environment.int("CONSUMER_BATCH_SIZE", default: 500, in: 1...100_000)
         consumerPollTimeout = try environment.milliseconds("CONSUMER_POLL_TIMEOUT_MS", default: .milliseconds(100))
         consumerTransactionBatch = try environment.int("CONSUMER_TRANSACTION_BATCH", default: 100, in: 1...10_000)
+        consumerTransactionTime = .milliseconds(
+            try environment.int("CONSUMER_TRANSACTION_MAX_MS", default: 100, in: 1...60_000))
         handlerMaxAttempts = try environment.int("HANDLER_MAX_ATTEMPTS", default: 5, in: 1...1_000)
         outboxBatchSize = try environment.int("OUTBOX_BATCH_SIZE", default: 500, in: 1...100_000)
         outboxPollInterval = try environment.milliseconds("OUTBOX_POLL_INTERVAL_MS", default: .seconds(1))

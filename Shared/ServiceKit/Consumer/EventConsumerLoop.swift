@@ -19,6 +19,7 @@ public final class EventConsumerLoop: Sendable {
         var pollTimeout: Duration
         var maxAttempts: Int
         var transactionBatch: Int = 1
+        var transactionTime: Duration = .milliseconds(100)
     }
 
     let consumer: KafkaConsumer
@@ -35,7 +36,7 @@ public final class EventConsumerLoop: Sendable {
         self.processor = RecordProcessor(
             handler: handler, client: client, calendar: calendar, metrics: metrics, logger: logger,
             serviceName: settings.serviceName, maxAttempts: settings.maxAttempts,
-            transactionBatch: settings.transactionBatch)
+            transactionBatch: settings.transactionBatch, transactionTime: settings.transactionTime)
         self.logger = logger
         self.settings = settings
     }

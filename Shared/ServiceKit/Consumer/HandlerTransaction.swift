@@ -54,19 +54,26 @@ public enum HandlerTransaction {
     /// transaction holds every lock its events take until it commits, so two of them (two partitions, two instances)
     /// that need each other's locks, or a queue of them behind one, must give up quickly and let their events run
     /// one by one, rather than wait for the deadlock detector or each other.
+    ///
+    /// Once `timeLimit` has passed since the first event started, the transaction takes no further event and
+    /// commits: a shared transaction never holds its locks, nor keeps its first event's effects unseen, for much
+    /// longer than that (one event's handling at most).
     /// - Parameter events: each with its record's position and a logger carrying its id, type and offset.
-    /// - Returns: per event, `false` when its id was already in the inbox and nothing was done.
+    /// - Returns: per event handled, in order, `false` when its id was already in the inbox and nothing was done.
+    ///   Fewer than `events` (never none) when `timeLimit` ran out: the others were not touched.
     public static func run(
         batch events: [(event: IncomingEvent, source: RecordSource, logger: Logger)], handler: any EventHandling,
         client: PostgresClient, serviceName: String, calendar: BusinessCalendar, lockWait: Duration = .milliseconds(200),
-        logger: Logger
+        timeLimit: Duration = .milliseconds(100), logger: Logger
     ) async throws -> [Bool] {
         try await client.withTransaction(logger: logger) { connection in
-            let milliseconds = max(1, Int(lockWait.components.seconds * 1_000 + lockWait.components.attoseconds / 1_000_000_000_000_000))
-            try await connection.query("SET LOCAL lock_timeout = \(unescaped: String(milliseconds))", logger: logger)
+            try await connection.query(
+                "SET LOCAL lock_timeout = \(unescaped: String(max(1, lockWait.milliseconds)))", logger: logger)
+            let started = ContinuousClock.now
             var handled: [Bool] = []
             handled.reserveCapacity(events.count)
             for (event, source, logger) in events {
+                if !handled.isEmpty, ContinuousClock.now - started >= timeLimit { break }
                 guard
                     try await Inbox.claim(
                         eventID: event.id, eventType: event.type, record: source, outcome: .processed, on: connection,
@@ -90,3 +97,4 @@ public enum HandlerTransaction {
         }
     }
 }
+

@@ -58,6 +58,8 @@ public struct RecordProcessor: Sendable {
     let maxAttempts: Int
     /// Events handled in one transaction at most by ``process(inOrder:)`` (`CONSUMER_TRANSACTION_BATCH`).
     let transactionBatch: Int
+    /// How long a shared transaction keeps taking in events before it commits (`CONSUMER_TRANSACTION_MAX_MS`).
+    let transactionTime: Duration
     /// How long a shared transaction waits for a lock before it gives up and its events run one by one.
     static let sharedLockWait: Duration = .milliseconds(200)
 
@@ -71,9 +73,12 @@ public struct RecordProcessor: Sendable {
     ///   - maxAttempts: Attempts before a non-transient handler failure is dead-lettered (`HANDLER_MAX_ATTEMPTS`).
     ///   - transactionBatch: Events of one partition handled in one transaction at most by ``process(inOrder:)``
     ///     (`CONSUMER_TRANSACTION_BATCH`); 1 gives every event its own transaction.
+    ///   - transactionTime: How long a shared transaction keeps taking in events before it commits
+    ///     (`CONSUMER_TRANSACTION_MAX_MS`).
     public init(
         handler: any EventHandling, client: PostgresClient, calendar: BusinessCalendar, metrics: ServiceMetrics,
-        logger: Logger, serviceName: String, maxAttempts: Int, transactionBatch: Int = 1
+        logger: Logger, serviceName: String, maxAttempts: Int, transactionBatch: Int = 1,
+        transactionTime: Duration = .milliseconds(100)
     ) {
         self.handler = handler
         self.client = client
@@ -83,6 +88,7 @@ public struct RecordProcessor: Sendable {
         self.serviceName = serviceName
         self.maxAttempts = maxAttempts
         self.transactionBatch = max(1, transactionBatch)
+        self.transactionTime = transactionTime
     }
 
     // MARK: - A partition's records
@@ -91,12 +97,13 @@ public struct RecordProcessor: Sendable {
     /// stopping (the last is then ``Outcome/stopped`` and the records after it were not touched).
     ///
     /// Runs of well-formed events of types this service handles share one transaction, up to `transactionBatch`
-    /// events: under load a poll brings many records per partition, and one commit (one WAL flush) for all of them
-    /// is what lets a service keep up. If that transaction fails for any reason (an event the handler rejects, a
-    /// lock it cannot get within 200 ms, the database gone), nothing of it stays and its events run
-    /// again one by one through ``process(_:)``, with its retries and dead letters. Every other record (undecodable,
-    /// unknown, on the wrong topic, of a type not handled) goes through ``process(_:)`` directly and ends the run
-    /// before it.
+    /// events, and no more than `transactionTime` of handling: under load a poll brings many records per partition,
+    /// and one commit (one WAL flush) for all of them is what lets a service keep up. When the time runs out the
+    /// transaction commits what it has and the rest of the run starts the next one. If that transaction fails for
+    /// any reason (an event the handler rejects, a lock it cannot get within 200 ms, the database gone), nothing of
+    /// it stays and its events run again one by one through ``process(_:)``, with its retries and dead letters.
+    /// Every other record (undecodable, unknown, on the wrong topic, of a type not handled) goes through
+    /// ``process(_:)`` directly and ends the run before it.
     public func process(inOrder records: [KafkaRecord]) async -> [Outcome] {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(records.count)
@@ -111,8 +118,9 @@ public struct RecordProcessor: Sendable {
                 next += 1
             }
             if run.count > 1, let done = await runShared(run) {
+                // `done` covers a prefix of the run when the time limit ended the transaction early.
                 outcomes += done
-                index = next
+                index += done.count
                 continue
             }
             // One by one: a record that cannot share a transaction, or a run whose shared transaction failed.
@@ -136,7 +144,8 @@ public struct RecordProcessor: Sendable {
         return event
     }
 
-    /// One transaction for the run; `nil` (and nothing written, nothing counted) when it failed.
+    /// One transaction for the run, or for its first events when `transactionTime` runs out: the outcomes of those
+    /// events, at least one; `nil` (and nothing written, nothing counted) when it failed.
     private func runShared(_ run: [(record: KafkaRecord, event: IncomingEvent)]) async -> [Outcome]? {
         let started = ContinuousClock.now
         let events = run.map { record, event in
@@ -151,7 +160,7 @@ public struct RecordProcessor: Sendable {
             handled = try await StallWatchdog.guarding("event transaction") {
                 try await HandlerTransaction.run(
                     batch: events, handler: handler, client: client, serviceName: serviceName, calendar: calendar,
-                    lockWait: Self.sharedLockWait, logger: logger)
+                    lockWait: Self.sharedLockWait, timeLimit: transactionTime, logger: logger)
             }
         } catch {
             logger.debug(
@@ -160,7 +169,7 @@ public struct RecordProcessor: Sendable {
             return nil
         }
         FaultPoint.afterHandlerCommit.pass()  // tests only: SIGKILL between commit and offset store
-        let each = (ContinuousClock.now - started) / run.count
+        let each = (ContinuousClock.now - started) / max(1, handled.count)
         return zip(run, handled).map { item, processed -> Outcome in
             metrics.consumed(topic: item.record.topic, type: item.event.type)
             metrics.handlerDuration(each, topic: item.record.topic)

@@ -26,21 +26,51 @@ public struct OutboxMessage: Sendable, Hashable {
         async throws
     {
         guard !messages.isEmpty else { return }
-        let ids = messages.map(\.id)
-        let topics = messages.map(\.topic)
-        // An empty string stands for "no key" in the array; NULLIF turns it back.
-        let keys = messages.map { $0.key ?? "" }
-        let types = messages.map(\.eventType)
-        let payloads = messages.map { ByteBuffer(bytes: $0.payload) }
-        try await connection.query(
-            """
+        // Drained as a row sequence: PostgresNIO 1.33's command-tag variant of `execute` traps ("commandTag may only
+        // be called if all rows have been consumed") when the result arrives before it asks.
+        let rows = try await connection.execute(Insert(messages), logger: logger)
+        for try await _ in rows {}
+    }
+
+    /// The insert, as a prepared statement: it runs in nearly every event transaction, so each connection parses
+    /// and plans it once rather than every time. One statement for all rows, whatever their number (arrays).
+    struct Insert: PostgresPreparedStatement {
+        static let name = "concierge_outbox_insert_v1"
+        static let sql = """
             INSERT INTO outbox (id, topic, message_key, event_type, payload)
             SELECT id, topic, NULLIF(message_key, ''), event_type, payload
-            FROM unnest(\(ids)::uuid[], \(topics)::text[], \(keys)::text[], \(types)::text[], \(payloads)::bytea[])
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[])
                 AS rows(id, topic, message_key, event_type, payload)
-            """,
-            logger: logger
-        )
+            """
+        typealias Row = ()
+        static let bindingDataTypes: [PostgresDataType] = [.uuidArray, .textArray, .textArray, .textArray, .byteaArray]
+
+        var ids: [UUID]
+        var topics: [String]
+        /// An empty string stands for "no key" in the array; NULLIF turns it back.
+        var keys: [String]
+        var types: [String]
+        var payloads: [ByteBuffer]
+
+        init(_ messages: [OutboxMessage]) {
+            ids = messages.map(\.id)
+            topics = messages.map(\.topic)
+            keys = messages.map { $0.key ?? "" }
+            types = messages.map(\.eventType)
+            payloads = messages.map { ByteBuffer(bytes: $0.payload) }
+        }
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 5)
+            bindings.append(ids)
+            bindings.append(topics)
+            bindings.append(keys)
+            bindings.append(types)
+            bindings.append(payloads)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 }
 

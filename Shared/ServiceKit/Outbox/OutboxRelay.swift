@@ -9,9 +9,11 @@ import PostgresNIO
 ///
 /// - Only one relay per schema publishes at a time: it holds a session advisory lock on its own connection; other
 ///   instances stand by and take over when that connection goes away.
-/// - Rows are read in `(txid, seq)` order and only from transactions older than every transaction still running
-///   (`txid < pg_snapshot_xmin(pg_current_snapshot())`), so a transaction that commits late can never be skipped
-///   (practice notes §2.1). A long-running transaction therefore holds publication back; it loses nothing.
+/// - Rows are read in `(txid, seq)` order and only from transactions older than every transaction of this service's
+///   database role still running (``visibilityBound(next:running:)``), so a transaction that commits late is
+///   published in its place, never after a younger one (practice notes §2.1). A long-running transaction of the
+///   same role therefore holds publication back; it loses nothing. Transactions of other roles (the other
+///   services, an operator's `psql` session) do not count: they cannot write this schema's outbox.
 /// - A row is marked sent only after its delivery report; a crash in between publishes it again, and consumers
 ///   absorb the duplicate by event id.
 /// - Woken by `NOTIFY` from the outbox trigger at commit, with a safety poll every `pollInterval`.
@@ -169,11 +171,12 @@ public final class OutboxRelay: Sendable {
 
     /// Up to `batchSize` committed, unsent rows as records, in commit order.
     private func readBatch(on connection: PostgresConnection) async throws -> [Row] {
+        let bound = try await Self.visibilityBound(on: connection, logger: logger)
         var batch: [Row] = []
         let rows = try await connection.query(
             """
             SELECT seq, id, topic, message_key, event_type, payload, created_at FROM outbox
-            WHERE sent_at IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())
+            WHERE sent_at IS NULL AND txid < \(String(bound))::text::xid8
             ORDER BY txid, seq
             LIMIT \(batchSize)
             """,
@@ -194,6 +197,46 @@ public final class OutboxRelay: Sendable {
             batch.append((seq, id, record, createdAt))
         }
         return batch
+    }
+
+    /// The transaction id below which every transaction that can write this outbox has ended: the smallest
+    /// transaction id still running under this session's role, or, when there is none, the next id to be assigned.
+    ///
+    /// It is read in its own statement, before the statement that reads the rows: a transaction running when the
+    /// bound is read counts; one that ends afterwards is visible to the later statement; one that gets its id
+    /// afterwards gets one at or above the bound. (Read in the same statement, a transaction that ended between
+    /// the statement's snapshot and the read of `pg_stat_activity` would count neither way.)
+    static func visibilityBound(on connection: PostgresConnection, logger: Logger) async throws -> UInt64 {
+        let rows = try await connection.query(
+            """
+            SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                   array(SELECT backend_xid::text::bigint FROM pg_stat_activity
+                         WHERE usename = session_user AND backend_xid IS NOT NULL)
+            """,
+            logger: logger
+        ).collect()
+        guard let row = rows.first else { return 0 }
+        let (next, running) = try row.decode((Int64, [Int64]).self)
+        return visibilityBound(next: UInt64(next), running: running.map { UInt32(truncatingIfNeeded: $0) })
+    }
+
+    /// The smallest of `next` and the `running` transaction ids, each widened to 64 bits (`xid8`) next to `next`.
+    ///
+    /// `pg_stat_activity` gives 32-bit ids; a running id lies within 2³¹ of the next one, which decides its epoch.
+    /// An id assigned after `next` was read widens to `next` or above and so does not lower the bound.
+    static func visibilityBound(next: UInt64, running: [UInt32]) -> UInt64 {
+        let half: UInt64 = 1 << 31
+        var bound = next
+        for xid in running {
+            var wide = (next & ~0xFFFF_FFFF) | UInt64(xid)
+            if wide > next + half, wide >= 1 << 32 {
+                wide -= 1 << 32
+            } else if wide + half < next {
+                wide += 1 << 32
+            }
+            bound = min(bound, wide)
+        }
+        return bound
     }
 
     private func hasUnsentRows(on connection: PostgresConnection) async throws -> Bool {

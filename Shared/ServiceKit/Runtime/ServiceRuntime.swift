@@ -56,7 +56,8 @@ final class ServiceRuntime: Service {
             settings: .init(
                 serviceName: serviceName, batchSize: configuration.consumerBatchSize,
                 pollTimeout: configuration.consumerPollTimeout, maxAttempts: configuration.handlerMaxAttempts,
-                transactionBatch: configuration.consumerTransactionBatch))
+                transactionBatch: configuration.consumerTransactionBatch,
+                transactionTime: configuration.consumerTransactionTime))
         logger.info(
             "service started",
             metadata: ["kafka.topics": "\(consumedTopics.joined(separator: ","))", "kafka.group.id": "\(serviceName)"])
