@@ -115,4 +115,20 @@ struct ConfigurationTests {
         #expect(consumer.client.configurationValue("group.id") == "g")
         await consumer.close()
     }
+
+    @Test("a consumer prefetches at most 16 MB by default; KAFKA_CONSUMER_QUEUED_MAX_MESSAGES_KBYTES changes it")
+    func consumerPrefetchBound() async throws {
+        let defaults = try KafkaConsumer(
+            configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:1"), groupID: "g", topics: ["t"],
+            clientID: "c", logger: makeTestLogger())
+        #expect(defaults.client.configurationValue("queued.max.messages.kbytes") == "16384")
+        await defaults.close()
+
+        let configured = try KafkaConfiguration(
+            environment: ["KAFKA_BROKERS": "127.0.0.1:1", "KAFKA_CONSUMER_QUEUED_MAX_MESSAGES_KBYTES": "4096"])
+        let consumer = try KafkaConsumer(
+            configuration: configured, groupID: "g", topics: ["t"], clientID: "c", logger: makeTestLogger())
+        #expect(consumer.client.configurationValue("queued.max.messages.kbytes") == "4096")
+        await consumer.close()
+    }
 }

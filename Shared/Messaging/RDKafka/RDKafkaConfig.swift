@@ -86,6 +86,9 @@ extension KafkaConfiguration {
         // (#4252 ownership bugs, 2.2.0; #4528 stuck close, 2.4.0; #4800 infinite loop, 2.6.1; commits during an
         // incremental rebalance losing the assignment, 2.10). See docs/adr/0001-librdkafka-wrapper.md.
         ("partition.assignment.strategy", "range,roundrobin"),
+        // Prefetched records held in memory: librdkafka's default (65,536 KB) let a lagging consumer of many topics
+        // (scoring) grow past 100 MB resident. 16 MB is still tens of seconds of records at the benchmark's rates.
+        ("queued.max.messages.kbytes", "16384"),
     ]
 
     typealias Properties = RDKafkaConfig.Properties
