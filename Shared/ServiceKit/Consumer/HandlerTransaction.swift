@@ -16,7 +16,7 @@ public struct RecordSource: Sendable, Hashable {
 }
 
 /// One event's transaction: claim the id in the inbox, run the handler, write what it emitted to the outbox, commit;
-/// or several events of one partition in one such transaction (``run(batch:handler:client:serviceName:calendar:lockWait:logger:)``).
+/// or several events of one partition in one such transaction (``run(batch:handler:client:serviceName:calendar:lockWait:timeLimit:logger:)``).
 ///
 /// The consumer loop runs every event through this; tests call it directly to drive a service's handler exactly
 /// as the consumer would.
@@ -97,4 +97,3 @@ public enum HandlerTransaction {
         }
     }
 }
-

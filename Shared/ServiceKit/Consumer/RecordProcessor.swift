@@ -117,13 +117,19 @@ public struct RecordProcessor: Sendable {
                 run.append((records[next], event))
                 next += 1
             }
-            if run.count > 1, let done = await runShared(run) {
-                // `done` covers a prefix of the run when the time limit ended the transaction early.
-                outcomes += done
-                index += done.count
-                continue
+            if run.count > 1 {
+                // A transaction covers a prefix of what is left when the time limit ends it early; the next one
+                // takes the rest, without decoding it again.
+                var rest = run[...]
+                while !rest.isEmpty, let done = await runShared(Array(rest)) {
+                    outcomes += done
+                    index += done.count
+                    rest = rest.dropFirst(done.count)
+                }
+                if rest.isEmpty { continue }
             }
-            // One by one: a record that cannot share a transaction, or a run whose shared transaction failed.
+            // One by one: a record that cannot share a transaction, or what is left of a run whose shared
+            // transaction failed.
             let singles = run.count > 1 ? Array(records[index..<next]) : [records[index]]
             for record in singles {
                 let outcome = await process(record)
