@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Messaging
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
@@ -33,6 +34,25 @@ struct AccessControlTests {
         await stack.stop()
     }
 
+    /// Waits until the staff tables of the services that keep a copy of `staff.directory` hold every one of `staff`.
+    static func waitForDirectoryCopies(_ stack: ConciergeStack, holding staff: [String]) async throws {
+        let ids = staff.map { "'\($0)'" }.joined(separator: ", ")
+        let sql =
+            "SELECT "
+            + ["assignment", "complaints", "engagement", "scoring"].map {
+                "(SELECT count(*) FROM \(stack.schema($0)).staff WHERE staff_id IN (\(ids)))"
+            }.joined(separator: " + ")
+        let expected = staff.count * 4
+        let found = try await stack.withAdminClient { client in
+            await TestHTTP.eventually(timeout: .seconds(30), interval: .milliseconds(100)) { () -> Int? in
+                let rows = try? await client.query(PostgresQuery(unsafeSQL: sql)).collect()
+                let count = (try? rows?.first?.decode(Int.self)) ?? 0
+                return count == expected ? count : nil
+            }
+        }
+        #expect(found == expected, "the services' directory copies did not get the staff within 30 s")
+    }
+
     static func run(_ stack: ConciergeStack) async throws {
         let run = stack.runID
         let (branchA, branchB) = ("A\(run)", "B\(run)")
@@ -50,8 +70,12 @@ struct AccessControlTests {
                 TestEvents.profile(customer, branch: branchA, aum: 800_000),
             ]
             for result in await producer.send(records) { _ = try result.get() }
-            // The directory and the profile first, then the walk-in and a complaint at branch A.
-            try await Task.sleep(for: .seconds(1))
+            // The directory and the profile first, then the walk-in and a complaint at branch A: the case's owner
+            // is the branch's lobby manager as complaints knows it when the complaint arrives (F-03), so wait
+            // until every service's copy of the directory has the staff, not a fixed time (which a loaded machine
+            // overran).
+            let staff = [wm1, wm2, lobby, headA, headB, wmB]
+            try await Self.waitForDirectoryCopies(stack, holding: staff)
             records = [
                 TestEvents.walkIn(visit, branch: branchA, customerID: customer, recordedBy: lobby),
                 TestEvents.record(

@@ -19,6 +19,9 @@ struct SharedTransactionTests {
             guard case .visitServed(let served) = event.payload else { return }
             if served.visitId.hasPrefix("REJECT") { throw EventRejection("refused for the test") }
             if served.visitId.hasPrefix("SLOW") { try await Task.sleep(for: .milliseconds(30)) }
+            if served.visitId.contains("EMIT") {
+                try context.outbox.emit(VisitServed.V1(visitId: "\(served.visitId)-echo", staffId: served.staffId, at: served.at))
+            }
             try await context.connection.query(
                 "INSERT INTO seen (visit_id, txid) VALUES (\(served.visitId), pg_current_xact_id()::text)",
                 logger: context.logger)
@@ -29,13 +32,14 @@ struct SharedTransactionTests {
         Migration(name: "0001_seen", sql: "CREATE TABLE seen (visit_id text PRIMARY KEY, txid text NOT NULL);")
     ]
 
-    /// `visit-served` records of one partition from `offset` on; `nil` ids are bytes that do not decode.
+    /// `visit-served` records of one partition from `offset` on; `nil` ids are bytes that do not decode. A visit id
+    /// after `#` is left out of the event id, so `V1#a` and `V1#b` are one event published twice.
     static func records(_ visits: [String?], from offset: Int64 = 0) -> [KafkaRecord] {
         visits.enumerated().map { index, visit in
             let value: [UInt8] =
                 visit.map {
                     Envelope(
-                        id: "evt-\($0)", source: "test", time: .now(utcOffsetSeconds: 8 * 3600),
+                        id: "evt-\($0.split(separator: "#")[0])", source: "test", time: .now(utcOffsetSeconds: 8 * 3600),
                         data: VisitServed.V1(visitId: $0, staffId: "WM001", at: .now(utcOffsetSeconds: 8 * 3600))
                     ).encode()
                 } ?? Array("{not json".utf8)
@@ -108,6 +112,36 @@ struct SharedTransactionTests {
                 client, "SELECT count(*)::int FROM (SELECT txid FROM seen GROUP BY txid HAVING count(*) > 2) AS t", 0)
             try await Self.expectCount(client, "SELECT (count(DISTINCT txid) >= 5)::int FROM seen", 1)
             try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'processed'", 10)
+        }
+    }
+
+    @Test("H-06 one event published twice in a run is handled once, for its first record; the inbox keeps that record's offset")
+    func duplicateInTheRun() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            let outcomes = await processor.process(inOrder: Self.records(["V0", "V1#a", "V2", "V1#b", "V3"]))
+            #expect(outcomes == [.processed, .processed, .processed, .duplicate, .processed])
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 4)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen WHERE visit_id = 'V1#a'", 1)
+            try await Self.expectCount(client, "SELECT kafka_offset::int FROM inbox WHERE event_id = 'evt-V1'", 1)
+        }
+    }
+
+    @Test("H-06 what a shared transaction's events emit is written in the events' order, once each, across time-limited transactions")
+    func emittedInOrder() async throws {
+        try await withProcessor(transactionBatch: 100, transactionTime: .milliseconds(50)) { processor, client in
+            let visits = (0..<12).map { $0 % 3 == 0 ? "SLOW-EMIT\($0)" : "EMIT\($0)" }
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes == Array(repeating: .processed, count: 12))
+            let rows = try await client.query("SELECT payload FROM outbox ORDER BY txid, seq").collect()
+            let echoed = try rows.map { row -> String in
+                let payload = try row.decode(ByteBuffer.self)
+                guard case .visitServed(let served) = try EventCatalog.decode(Array(buffer: payload)).payload else {
+                    return "?"
+                }
+                return served.visitId
+            }
+            #expect(echoed == visits.map { "\($0)-echo" })
+            try await Self.expectCount(client, "SELECT (count(DISTINCT txid) > 1)::int FROM seen", 1)
         }
     }
 

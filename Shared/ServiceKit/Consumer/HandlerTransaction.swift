@@ -48,7 +48,8 @@ public enum HandlerTransaction {
 
     /// Several events of one partition, in order, in one transaction: each claims its id in the inbox, runs the
     /// handler and writes what it emitted, exactly as ``run(_:handler:client:serviceName:calendar:source:logger:)``
-    /// does for one; a later event sees what the earlier ones wrote. Any error rolls all of them back.
+    /// does for one; a later event sees what the earlier ones wrote. Any error rolls all of them back. The claims
+    /// are one statement at the start and the emitted events one statement at the end, in the events' order.
     ///
     /// A lock the transaction cannot get within `lockWait` fails it (`lock_timeout`, SQLSTATE 55P03): a shared
     /// transaction holds every lock its events take until it commits, so two of them (two partitions, two instances)
@@ -70,15 +71,18 @@ public enum HandlerTransaction {
             try await connection.query(
                 "SET LOCAL lock_timeout = \(unescaped: String(max(1, lockWait.milliseconds)))", logger: logger)
             let started = ContinuousClock.now
+            // One statement claims every id, and one writes every emitted event, whatever the number of events.
+            // `pending`: ids claimed now and not handled yet.
+            var pending = try await Inbox.claim(
+                events.map { (eventID: $0.event.id, eventType: $0.event.type, record: $0.source) }, on: connection,
+                logger: logger)
+            var emitted: [OutboxMessage] = []
             var handled: [Bool] = []
             handled.reserveCapacity(events.count)
             for (event, source, logger) in events {
                 if !handled.isEmpty, ContinuousClock.now - started >= timeLimit { break }
-                guard
-                    try await Inbox.claim(
-                        eventID: event.id, eventType: event.type, record: source, outcome: .processed, on: connection,
-                        logger: logger)
-                else {
+                // Claimed now, and not by an earlier record of this run with the same id.
+                guard pending.remove(event.id) != nil else {
                     handled.append(false)
                     continue
                 }
@@ -89,10 +93,15 @@ public enum HandlerTransaction {
                     connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
                     partition: source.partition, offset: source.offset)
                 try await handler.handle(event, context: context)
-                try await outbox.flush(on: connection, logger: logger)
+                emitted += outbox.messages
                 handled.append(true)
+                // Tests only: a transaction that never ends. Passed once per event, as on the one-event path, so
+                // `hang-in-handler:N` hangs at the Nth event whatever the transactions' boundaries.
+                await FaultPoint.hangInHandler.hang()
             }
-            await FaultPoint.hangInHandler.hang()  // tests only: a transaction that never ends
+            // Events the time limit left out run in a later transaction: their claims must not commit.
+            try await Inbox.release(pending, on: connection, logger: logger)
+            try await OutboxMessage.insert(emitted, on: connection, logger: logger)
             return handled
         }
     }
