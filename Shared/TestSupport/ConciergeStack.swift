@@ -152,17 +152,18 @@ public final class ConciergeStack: Sendable {
         do {
             try await withAdminClient { client in
                 try await TestDatabase.changingRoles(on: client) { connection in
+                    let log = TestDatabase.roleLogger
                     for service in Self.serviceNames {
-                        let role = self.role(service)
+                        let (role, schema) = (self.role(service), self.schema(service))
                         try await connection.query(
                             """
                             CREATE ROLE \(unescaped: role) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT
                                 PASSWORD '\(unescaped: self.rolePassword)'
-                            """, logger: TestDatabase.roleLogger)
+                            """, logger: log)
                         try await connection.query(
-                            "GRANT CONNECT ON DATABASE \(unescaped: self.databaseName) TO \(unescaped: role)", logger: TestDatabase.roleLogger)
+                            "GRANT CONNECT ON DATABASE \(unescaped: self.databaseName) TO \(unescaped: role)", logger: log)
                         try await connection.query(
-                            "CREATE SCHEMA \(unescaped: self.schema(service)) AUTHORIZATION \(unescaped: role)", logger: TestDatabase.roleLogger)
+                            "CREATE SCHEMA \(unescaped: schema) AUTHORIZATION \(unescaped: role)", logger: log)
                     }
                 }
             }
@@ -260,11 +261,13 @@ public final class ConciergeStack: Sendable {
         await broker?.terminate(timeout: .seconds(5))
         try? await withAdminClient { client in
             try await TestDatabase.changingRoles(on: client) { connection in
+                let log = TestDatabase.roleLogger
                 for service in Self.serviceNames {
-                    try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: self.schema(service)) CASCADE", logger: TestDatabase.roleLogger)
+                    let (role, schema) = (self.role(service), self.schema(service))
+                    try await connection.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: log)
                     try await connection.query(
-                        "REVOKE CONNECT ON DATABASE \(unescaped: self.databaseName) FROM \(unescaped: self.role(service))", logger: TestDatabase.roleLogger)
-                    try await connection.query("DROP ROLE IF EXISTS \(unescaped: self.role(service))", logger: TestDatabase.roleLogger)
+                        "REVOKE CONNECT ON DATABASE \(unescaped: self.databaseName) FROM \(unescaped: role)", logger: log)
+                    try await connection.query("DROP ROLE IF EXISTS \(unescaped: role)", logger: log)
                 }
             }
         }

@@ -45,7 +45,8 @@ public enum TestDatabase {
         on client: PostgresClient, _ body: @Sendable (PostgresConnection) async throws -> Void
     ) async throws {
         try await client.withTransaction(logger: roleLogger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('concierge.test.roles'))", logger: roleLogger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('concierge.test.roles'))", logger: roleLogger)
             try await body(connection)
         }
     }

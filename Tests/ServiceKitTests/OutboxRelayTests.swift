@@ -110,9 +110,12 @@ struct OutboxRelayTests {
         try await withRelay { client, settings, topic, kafka in
             let role = TestEnvironment.uniqueName("other_role")
             let password = UUID().uuidString
+            let log = TestDatabase.roleLogger
             try await TestDatabase.changingRoles(on: client) { connection in
-                try await connection.query("CREATE ROLE \(unescaped: role) LOGIN PASSWORD '\(unescaped: password)'", logger: TestDatabase.roleLogger)
-                try await connection.query("GRANT CONNECT ON DATABASE \(unescaped: settings.database) TO \(unescaped: role)", logger: TestDatabase.roleLogger)
+                try await connection.query(
+                    "CREATE ROLE \(unescaped: role) LOGIN PASSWORD '\(unescaped: password)'", logger: log)
+                try await connection.query(
+                    "GRANT CONNECT ON DATABASE \(unescaped: settings.database) TO \(unescaped: role)", logger: log)
             }
             var other = settings
             other.username = role
@@ -129,8 +132,9 @@ struct OutboxRelayTests {
                 group.cancelAll()
             }
             try await TestDatabase.changingRoles(on: client) { connection in
-                try await connection.query("REVOKE CONNECT ON DATABASE \(unescaped: settings.database) FROM \(unescaped: role)", logger: TestDatabase.roleLogger)
-                try await connection.query("DROP ROLE \(unescaped: role)", logger: TestDatabase.roleLogger)
+                try await connection.query(
+                    "REVOKE CONNECT ON DATABASE \(unescaped: settings.database) FROM \(unescaped: role)", logger: log)
+                try await connection.query("DROP ROLE \(unescaped: role)", logger: log)
             }
         }
     }
