@@ -273,6 +273,31 @@ public final class ConciergeStack: Sendable {
         }
     }
 
+    /// Waits until the staff tables of the services that keep a copy of `staff.directory` (assignment, complaints,
+    /// engagement, scoring) hold every one of `staff`: staff records are keyed by staff id, so they arrive on
+    /// different partitions, and one service having one of them says nothing of the others.
+    /// - Parameter services: the services to wait for (those of the four that this stack runs).
+    public func waitForDirectoryCopies(
+        holding staff: [String], in services: [String] = ["assignment", "complaints", "engagement", "scoring"],
+        timeout: Duration = .seconds(30)
+    ) async throws {
+        let ids = staff.map { "'\($0)'" }.joined(separator: ", ")
+        let sql =
+            "SELECT " + services.map { "(SELECT count(*) FROM \(schema($0)).staff WHERE staff_id IN (\(ids)))" }
+                .joined(separator: " + ")
+        let expected = staff.count * services.count
+        let found = try await withAdminClient { client in
+            await TestHTTP.eventually(timeout: timeout, interval: .milliseconds(100)) { () -> Int? in
+                let rows = try? await client.query(PostgresQuery(unsafeSQL: sql)).collect()
+                let count = (try? rows?.first?.decode(Int.self)) ?? 0
+                return count == expected ? count : nil
+            }
+        }
+        guard found == expected else {
+            throw StackError(description: "the services' directory copies did not get \(staff) within \(timeout)")
+        }
+    }
+
     /// Runs `body` with a client for the test database's admin role (which can read every schema).
     ///
     /// The client's run loop is cancelled afterwards but not waited for: after a PostgreSQL crash, PostgresNIO 1.33

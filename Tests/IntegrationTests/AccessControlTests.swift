@@ -1,7 +1,6 @@
 import Events
 import Foundation
 import Messaging
-import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
@@ -34,25 +33,6 @@ struct AccessControlTests {
         await stack.stop()
     }
 
-    /// Waits until the staff tables of the services that keep a copy of `staff.directory` hold every one of `staff`.
-    static func waitForDirectoryCopies(_ stack: ConciergeStack, holding staff: [String]) async throws {
-        let ids = staff.map { "'\($0)'" }.joined(separator: ", ")
-        let sql =
-            "SELECT "
-            + ["assignment", "complaints", "engagement", "scoring"].map {
-                "(SELECT count(*) FROM \(stack.schema($0)).staff WHERE staff_id IN (\(ids)))"
-            }.joined(separator: " + ")
-        let expected = staff.count * 4
-        let found = try await stack.withAdminClient { client in
-            await TestHTTP.eventually(timeout: .seconds(30), interval: .milliseconds(100)) { () -> Int? in
-                let rows = try? await client.query(PostgresQuery(unsafeSQL: sql)).collect()
-                let count = (try? rows?.first?.decode(Int.self)) ?? 0
-                return count == expected ? count : nil
-            }
-        }
-        #expect(found == expected, "the services' directory copies did not get the staff within 30 s")
-    }
-
     static func run(_ stack: ConciergeStack) async throws {
         let run = stack.runID
         let (branchA, branchB) = ("A\(run)", "B\(run)")
@@ -75,7 +55,7 @@ struct AccessControlTests {
             // until every service's copy of the directory has the staff, not a fixed time (which a loaded machine
             // overran).
             let staff = [wm1, wm2, lobby, headA, headB, wmB]
-            try await Self.waitForDirectoryCopies(stack, holding: staff)
+            try await stack.waitForDirectoryCopies(holding: staff)
             records = [
                 TestEvents.walkIn(visit, branch: branchA, customerID: customer, recordedBy: lobby),
                 TestEvents.record(

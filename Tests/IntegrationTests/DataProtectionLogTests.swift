@@ -211,6 +211,9 @@ struct DataProtectionLogTests {
             for result in await producer.send(directory) { _ = try result.get() }
         }
         figures.eventsSent += reference.count
+        // Every service's copy of the directory, not one manager's book: the transfer below needs the marketing
+        // manager, whose record is on another partition.
+        try await stack.waitForDirectoryCopies(holding: [lobby, managers[0], managers[1], marketing, "BS-\(run)"])
         try await EndToEndTests.waitFor("\(stack.url("assignment"))/managers/\(managers[1])/book")
         try await EndToEndTests.waitFor("\(stack.url("intake"))/customers/\(customers.last!)/profile")
 
