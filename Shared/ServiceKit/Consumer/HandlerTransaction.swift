@@ -33,15 +33,10 @@ public enum HandlerTransaction {
                     eventID: event.id, eventType: event.type, record: source, outcome: .processed, on: connection,
                     logger: logger)
             else { return false }
-            let outbox = EventOutbox(
-                source: "concierge/\(serviceName)", causationID: event.id,
-                correlationID: event.correlationID ?? event.id, calendar: calendar)
-            let context = HandlerContext(
-                connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
-                partition: source.partition, offset: source.offset)
-            try await handler.handle(event, context: context)
-            try await outbox.flush(on: connection, logger: logger)
-            await FaultPoint.hangInHandler.hang()  // tests only: a transaction that never ends
+            let emitted = try await handle(
+                event, source: source, handler: handler, serviceName: serviceName, calendar: calendar,
+                on: connection, logger: logger)
+            try await OutboxMessage.insert(emitted, on: connection, logger: logger)
             return true
         }
     }
@@ -86,23 +81,34 @@ public enum HandlerTransaction {
                     handled.append(false)
                     continue
                 }
-                let outbox = EventOutbox(
-                    source: "concierge/\(serviceName)", causationID: event.id,
-                    correlationID: event.correlationID ?? event.id, calendar: calendar)
-                let context = HandlerContext(
-                    connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
-                    partition: source.partition, offset: source.offset)
-                try await handler.handle(event, context: context)
-                emitted += outbox.messages
+                emitted += try await handle(
+                    event, source: source, handler: handler, serviceName: serviceName, calendar: calendar,
+                    on: connection, logger: logger)
                 handled.append(true)
-                // Tests only: a transaction that never ends. Passed once per event, as on the one-event path, so
-                // `hang-in-handler:N` hangs at the Nth event whatever the transactions' boundaries.
-                await FaultPoint.hangInHandler.hang()
             }
             // Events the time limit left out run in a later transaction: their claims must not commit.
             try await Inbox.release(pending, on: connection, logger: logger)
             try await OutboxMessage.insert(emitted, on: connection, logger: logger)
             return handled
         }
+    }
+
+    /// Runs the handler for one claimed event inside the caller's transaction; returns what it emitted, for the
+    /// caller to write to the outbox.
+    private static func handle(
+        _ event: IncomingEvent, source: RecordSource, handler: any EventHandling, serviceName: String,
+        calendar: BusinessCalendar, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [OutboxMessage] {
+        let outbox = EventOutbox(
+            source: "concierge/\(serviceName)", causationID: event.id,
+            correlationID: event.correlationID ?? event.id, calendar: calendar)
+        let context = HandlerContext(
+            connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
+            partition: source.partition, offset: source.offset)
+        try await handler.handle(event, context: context)
+        // Tests only: a transaction that never ends. Passed once per event on both paths, so `hang-in-handler:N`
+        // hangs at the Nth event whatever the transactions' boundaries.
+        await FaultPoint.hangInHandler.hang()
+        return outbox.messages
     }
 }
