@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ServicesTests",
-            dependencies: serviceNames.map { .target(name: $0) } + ["ServiceKit", "Events", "TestSupport", postgres, log],
+            dependencies: serviceNames.map { .target(name: $0) } + ["ServiceKit", "Events", "Messaging", "TestSupport", postgres, log],
             swiftSettings: sharedSwiftSettings
         ),
         .testTarget(

@@ -33,14 +33,20 @@ struct SharedTransactionTests {
     ]
 
     /// `visit-served` records of one partition from `offset` on; `nil` ids are bytes that do not decode. A visit id
-    /// after `#` is left out of the event id, so `V1#a` and `V1#b` are one event published twice.
+    /// after `#` is left out of the event id, so `V1#a` and `V1#b` are one event published twice. Ids that start with
+    /// `LEFT` are `visit-left` events, which belong on the topic and which the handler does not act on.
     static func records(_ visits: [String?], from offset: Int64 = 0) -> [KafkaRecord] {
         visits.enumerated().map { index, visit in
             let value: [UInt8] =
-                visit.map {
-                    Envelope(
-                        id: "evt-\($0.split(separator: "#")[0])", source: "test", time: .now(utcOffsetSeconds: 8 * 3600),
-                        data: VisitServed.V1(visitId: $0, staffId: "WM001", at: .now(utcOffsetSeconds: 8 * 3600))
+                visit.map { visit -> [UInt8] in
+                    let id = "evt-\(visit.split(separator: "#")[0])"
+                    let now = Timestamp.now(utcOffsetSeconds: 8 * 3600)
+                    if visit.hasPrefix("LEFT") {
+                        return Envelope(id: id, source: "test", time: now, data: VisitLeft.V1(visitId: visit, at: now))
+                            .encode()
+                    }
+                    return Envelope(
+                        id: id, source: "test", time: now, data: VisitServed.V1(visitId: visit, staffId: "WM001", at: now)
                     ).encode()
                 } ?? Array("{not json".utf8)
             return KafkaRecord(
@@ -170,6 +176,32 @@ struct SharedTransactionTests {
             #expect(outcomes[10] == .deadLettered(.invalid))
             try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 20)
             try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 2)
+        }
+    }
+
+    @Test("H-06 events of types the service does not act on stay in the run: acknowledged as ignored where they stand, with no statement, and the handled events around them share one transaction")
+    func ignoredStayInTheRun() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            // One visit's events come interleaved on its partition; every second record is of a type not handled.
+            let visits = (0..<20).flatMap { ["V\($0)", "LEFT\($0)"] }
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes == (0..<20).flatMap { _ in [RecordProcessor.Outcome.processed, .ignored] })
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 20)
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 1)
+            // Ignored events claim nothing: they are acknowledged, not recorded.
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox", 20)
+        }
+    }
+
+    @Test("H-06 a time-limited shared transaction over a run with ignored events: every record gets exactly one outcome, in order")
+    func ignoredAcrossTimeLimitedTransactions() async throws {
+        try await withProcessor(transactionBatch: 100, transactionTime: .milliseconds(50)) { processor, client in
+            let visits = ["LEFT-a"] + (0..<8).flatMap { ["SLOW\($0)", "LEFT\($0)", "LEFT\($0)b"] }
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes == visits.map { $0.hasPrefix("LEFT") ? RecordProcessor.Outcome.ignored : .processed })
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 8)
+            try await Self.expectCount(client, "SELECT (count(DISTINCT txid) >= 4)::int FROM seen", 1)
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'processed'", 8)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import PostgresNIO
+import Messaging
 import ServiceKit
 import TestSupport
 import Testing
@@ -115,6 +116,72 @@ struct ScoringTests {
             try await harness.deliver(routed(manager: "WM004", branch: nil, at: at))
             let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24"))
             #expect(daily.vipsReceivedByManager == ["WM001": 2, "WM002": 1])
+        }
+    }
+
+    /// Records of one partition, as the consumer would read them.
+    static func records<Data: EventData>(_ events: [Data], from offset: Int64 = 0) -> [KafkaRecord] {
+        events.enumerated().map { index, data in
+            let envelope = Envelope(
+                id: UUID().uuidString.lowercased(), source: "test", time: .now(utcOffsetSeconds: 8 * 3600), data: data)
+            return KafkaRecord(
+                topic: Data.topic, partition: 0, offset: offset + Int64(index), key: Array(data.partitionKey.utf8),
+                value: envelope.encode())
+        }
+    }
+
+    @Test("C-10 H-06 counts of shared transactions are added up and written once before the commit: the same figures as one by one, the day's version moved once per count, and two transactions touching the same branches in opposite orders both commit")
+    func countsOfSharedTransactions() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let at = try ts("2026-11-24T10:00:00.000+08:00")
+            let branches = (1...5).map { "SH00\($0)" }
+            // Each of two partitions: every branch three times (lobby, cash teller, potential), in opposite orders.
+            func identifications(_ order: [String]) -> [CustomerIdentified.V1] {
+                order.flatMap { branch in
+                    [
+                        identified(by: "LM\(branch)", role: .lobbyManager, branch: branch, at: at),
+                        identified(by: "TC\(branch)", role: .tellerCash, branch: branch, at: at),
+                        identified(by: "TN\(branch)", role: .tellerNonCash, classification: .potential, branch: branch, at: at),
+                    ]
+                }
+            }
+            let first = harness.recordProcessor(transactionBatch: 100)
+            let second = harness.recordProcessor(transactionBatch: 100)
+            let firstRecords = Self.records(identifications(branches))
+            async let one = first.process(inOrder: firstRecords)
+            async let other = second.process(inOrder: Self.records(identifications(branches.reversed())))
+            let (outcomes, otherOutcomes) = await (one, other)
+            #expect(outcomes == Array(repeating: .processed, count: 15))
+            #expect(otherOutcomes == Array(repeating: .processed, count: 15))
+
+            let referrals = branches.flatMap { branch in
+                [routed(manager: "WM1", branch: branch, at: at), routed(manager: "WM1", branch: branch, at: at),
+                 routed(manager: "WM2", branch: branch, classification: .potential, at: at)]
+            }
+            let routedOutcomes = await first.process(inOrder: Self.records(referrals))
+            #expect(routedOutcomes == Array(repeating: .processed, count: 15))
+
+            for branch in branches {
+                let daily = try await harness.service.daily(branchID: branch, date: try day("2026-11-24"))
+                #expect(daily.vipsIdentifiedByLobby == 2)
+                #expect(daily.vipsIdentifiedByTellers.cash == 2)
+                #expect(daily.potentialVipsIdentified == 2)
+                #expect(daily.vipsReceivedByManager == ["WM1": 2])
+                // Six identifications and three referrals: the day changed nine times.
+                let version = try await harness.client.query(
+                    "SELECT version FROM branch_daily WHERE branch_id = \(branch) AND business_date = '2026-11-24'"
+                ).collect().first?.decode(Int.self)
+                #expect(version == 9)
+            }
+            let potentials = try await harness.client.query(
+                "SELECT sum(potentials_received)::int FROM manager_daily WHERE manager_id = 'WM2'"
+            ).collect().first?.decode(Int.self)
+            #expect(potentials == 5)
+            // Redelivered, nothing counts again.
+            let again = await first.process(inOrder: firstRecords)
+            #expect(again == Array(repeating: .duplicate, count: 15))
+            let daily = try await harness.service.daily(branchID: "SH001", date: try day("2026-11-24"))
+            #expect(daily.vipsIdentifiedByLobby == 2)
         }
     }
 

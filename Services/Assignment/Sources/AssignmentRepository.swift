@@ -49,9 +49,19 @@ struct AssignmentRepository {
 
     /// Serialises every choice of owner in a branch across service instances until the transaction ends, so that two
     /// instances never both see room under a cap and both fill it (D-01, D-03).
-    func lockBranch(_ branchID: String) async throws {
-        try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtext('assignment.branch'), hashtext(\(branchID)))", logger: logger)
+    ///
+    /// `shared`: for a transaction that only reads who owns a customer (a walk-in routed to its owner). Any number of
+    /// those hold the branch at once; a change of owner (exclusive) waits for them, and they for it, so a routing
+    /// never reads an owner that a handover in progress is replacing.
+    func lockBranch(_ branchID: String, shared: Bool = false) async throws {
+        if shared {
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock_shared(hashtext('assignment.branch'), hashtext(\(branchID)))",
+                logger: logger)
+        } else {
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('assignment.branch'), hashtext(\(branchID)))", logger: logger)
+        }
     }
 
     // MARK: - Directory

@@ -106,8 +106,19 @@ public struct AssignmentService: ConciergeService {
         of customerID: String, referral: ReferralRequested.V1, work: OwnershipWork
     ) async throws -> (managerID: String, coveringFor: String?)? {
         let repository = work.repository
-        // Every change of owner in a branch happens under the branch's lock; read again once it is held.
+        // Every change of owner in a branch happens under the branch's lock; read again once it is held. A customer
+        // who has an owner usually keeps them: the lock is then taken shared, so the branch's walk-ins are routed
+        // side by side, and exclusively only when the owner must change.
         let known = try await repository.relationship(of: customerID)
+        if let known, !known.isHeld, let managerID = known.managerID {
+            try await repository.lockBranch(known.branchID, shared: true)
+            if let current = try await repository.relationship(of: customerID), current == known,
+                let owner = try await repository.staff(managerID), departure(of: owner, from: known.branchID) == nil
+            {
+                return try await recipient(managerID, owner: owner, repository: repository)
+            }
+            // The owner left, or the relationship changed before the lock was ours: a change of owner follows.
+        }
         try await repository.lockBranch(known?.branchID ?? referral.servingBranchId)
         var relationship = try await repository.relationship(of: customerID)
         var owner: AssignmentRepository.StaffMember?
@@ -131,10 +142,15 @@ public struct AssignmentService: ConciergeService {
         }
         guard let relationship, let managerID = relationship.managerID else { return nil }
         if relationship.isHeld { return (managerID, nil) }
-        owner = try await repository.staff(managerID)
-        if let owner, owner.isOnLeave, let cover = try await repository.cover(for: owner) {
-            return (cover, managerID)
-        }
+        if owner?.staffID != managerID { owner = try await repository.staff(managerID) }
+        return try await recipient(managerID, owner: owner, repository: repository)
+    }
+
+    /// The owner, or for an owner on leave whoever covers (D-06).
+    private func recipient(
+        _ managerID: String, owner: AssignmentRepository.StaffMember?, repository: AssignmentRepository
+    ) async throws -> (managerID: String, coveringFor: String?) {
+        if let owner, owner.isOnLeave, let cover = try await repository.cover(for: owner) { return (cover, managerID) }
         return (managerID, nil)
     }
 

@@ -11,6 +11,14 @@ struct Facts {
     let connection: PostgresConnection
     let logger: Logger
     let calendar: BusinessCalendar
+    /// The event transaction's daily counters (written just before its commit); `nil` outside event handling.
+    var counters: DailyCounters? = nil
+
+    /// Counting needs the event transaction's tally; an HTTP route's transaction has none.
+    private func tally() throws -> DailyCounters {
+        guard let counters else { throw DailyCounters.NotInEventTransaction() }
+        return counters
+    }
 
     // MARK: - C-10 counters
 
@@ -25,17 +33,9 @@ struct Facts {
     }
 
     /// Adds one to a `branch_daily` column (a fixed name from ``ScoringService/identificationColumn``) and marks the
-    /// day changed for publication.
-    func count(_ column: String, branchID: String, date: BusinessDate) async throws {
-        try await connection.query(
-            """
-            INSERT INTO branch_daily (branch_id, business_date, \(unescaped: column), version)
-            VALUES (\(branchID), \(date.description)::date, 1, 1)
-            ON CONFLICT (branch_id, business_date)
-            DO UPDATE SET \(unescaped: column) = branch_daily.\(unescaped: column) + 1,
-                version = branch_daily.version + 1
-            """,
-            logger: logger)
+    /// day changed for publication; written with the transaction's other counts just before it commits.
+    func count(_ column: String, branchID: String, date: BusinessDate) throws {
+        try tally().add(column, branchID: branchID, date: date.description)
     }
 
     /// A referral routed to a manager: a VIP (or, apart, a potential VIP) received that day (C-10 item 1).
@@ -43,22 +43,8 @@ struct Facts {
         guard try await firstTime("referral-routed", routed.referralId) else { return }
         // The day of the walk-in (the referral's request), not of the routing, which may come later.
         let date = calendar.businessDate(of: routed.requestedAt ?? routed.at).description
-        let potential = routed.classification == .potential ? 1 : 0
-        try await connection.query(
-            """
-            INSERT INTO manager_daily (branch_id, business_date, manager_id, vips_received, potentials_received)
-            VALUES (\(branchID), \(date)::date, \(routed.managerId), \(1 - potential), \(potential))
-            ON CONFLICT (branch_id, business_date, manager_id)
-            DO UPDATE SET vips_received = manager_daily.vips_received + EXCLUDED.vips_received,
-                potentials_received = manager_daily.potentials_received + EXCLUDED.potentials_received
-            """,
-            logger: logger)
-        try await connection.query(
-            """
-            INSERT INTO branch_daily (branch_id, business_date, version) VALUES (\(branchID), \(date)::date, 1)
-            ON CONFLICT (branch_id, business_date) DO UPDATE SET version = branch_daily.version + 1
-            """,
-            logger: logger)
+        try tally().received(
+            managerID: routed.managerId, branchID: branchID, date: date, potential: routed.classification == .potential)
     }
 
     // MARK: - Ownership, cases, tasks, contacts
@@ -89,7 +75,7 @@ struct Facts {
             logger: logger
         ).collect()
         guard !inserted.isEmpty, let branchID = opened.branchId else { return }
-        try await count("complaints_received", branchID: branchID, date: date)
+        try count("complaints_received", branchID: branchID, date: date)
     }
 
     /// The case left the front line (it never counts as resolved there again).
@@ -211,6 +197,95 @@ struct Facts {
             """,
             logger: logger
         ).collect().isEmpty
+    }
+}
+
+/// The C-10 daily counters of one event transaction (`branch_daily`, `manager_daily`), added up over its events and
+/// written in two statements just before it commits, rows in key order (``TransactionTally``). Ten branches' rows
+/// are what every scoring transaction touches; written per event, they kept concurrent transactions queued.
+final class DailyCounters: TransactionTally {
+    struct NotInEventTransaction: Error, CustomStringConvertible {
+        var description: String { "daily counters are only written by event handlers" }
+    }
+
+    /// The `branch_daily` columns a count may add to, in the order the statement binds them.
+    static let branchColumns = [
+        "vips_identified_lobby", "vips_identified_cash", "vips_identified_noncash", "vips_identified_officer",
+        "vips_identified_other", "potential_identified", "complaints_received",
+    ]
+
+    struct BranchDay: Hashable, Comparable {
+        var branchID: String
+        var date: String
+        static func < (a: Self, b: Self) -> Bool { (a.branchID, a.date) < (b.branchID, b.date) }
+    }
+
+    struct ManagerDay: Hashable, Comparable {
+        var branchID: String
+        var date: String
+        var managerID: String
+        static func < (a: Self, b: Self) -> Bool {
+            (a.branchID, a.date, a.managerID) < (b.branchID, b.date, b.managerID)
+        }
+    }
+
+    /// Per branch day: what to add to each of ``branchColumns``, then to `version`.
+    private(set) var branches: [BranchDay: [Int]] = [:]
+    /// Per manager day: VIPs and potential VIPs received.
+    private(set) var managers: [ManagerDay: (vips: Int, potentials: Int)] = [:]
+
+    init() {}
+
+    /// One more in `column` (one of ``branchColumns``; `nil` only marks the day changed).
+    func add(_ column: String?, branchID: String, date: String) {
+        var row = branches[BranchDay(branchID: branchID, date: date)] ?? Array(repeating: 0, count: Self.branchColumns.count + 1)
+        if let column, let index = Self.branchColumns.firstIndex(of: column) { row[index] += 1 }
+        row[Self.branchColumns.count] += 1
+        branches[BranchDay(branchID: branchID, date: date)] = row
+    }
+
+    /// One more referral received by the manager that day; the branch's day changes with it.
+    func received(managerID: String, branchID: String, date: String, potential: Bool) {
+        let key = ManagerDay(branchID: branchID, date: date, managerID: managerID)
+        var counts = managers[key] ?? (0, 0)
+        if potential { counts.potentials += 1 } else { counts.vips += 1 }
+        managers[key] = counts
+        add(nil, branchID: branchID, date: date)
+    }
+
+    func write(on connection: PostgresConnection, logger: Logger) async throws {
+        if !managers.isEmpty {
+            let keys = managers.keys.sorted()
+            try await connection.query(
+                """
+                INSERT INTO manager_daily (branch_id, business_date, manager_id, vips_received, potentials_received)
+                SELECT b, d, m, v, p FROM unnest(\(keys.map(\.branchID))::text[], \(keys.map(\.date))::text[]::date[],
+                    \(keys.map(\.managerID))::text[], \(keys.map { managers[$0]!.vips })::int[],
+                    \(keys.map { managers[$0]!.potentials })::int[]) WITH ORDINALITY AS t(b, d, m, v, p, n)
+                ORDER BY n
+                ON CONFLICT (branch_id, business_date, manager_id)
+                DO UPDATE SET vips_received = manager_daily.vips_received + EXCLUDED.vips_received,
+                    potentials_received = manager_daily.potentials_received + EXCLUDED.potentials_received
+                """,
+                logger: logger)
+        }
+        guard !branches.isEmpty else { return }
+        let keys = branches.keys.sorted()
+        let column = { (index: Int) in keys.map { self.branches[$0]![index] } }
+        let c = Self.branchColumns
+        try await connection.query(
+            """
+            INSERT INTO branch_daily (branch_id, business_date, \(unescaped: c.joined(separator: ", ")), version)
+            SELECT b, d, c0, c1, c2, c3, c4, c5, c6, v FROM unnest(\(keys.map(\.branchID))::text[],
+                \(keys.map(\.date))::text[]::date[], \(column(0))::int[], \(column(1))::int[], \(column(2))::int[],
+                \(column(3))::int[], \(column(4))::int[], \(column(5))::int[], \(column(6))::int[], \(column(7))::int[])
+                WITH ORDINALITY AS t(b, d, c0, c1, c2, c3, c4, c5, c6, v, n)
+            ORDER BY n
+            ON CONFLICT (branch_id, business_date)
+            DO UPDATE SET \(unescaped: c.map { "\($0) = branch_daily.\($0) + EXCLUDED.\($0)" }.joined(separator: ", ")),
+                version = branch_daily.version + EXCLUDED.version
+            """,
+            logger: logger)
     }
 }
 

@@ -50,13 +50,15 @@ public struct ScoringService: ConciergeService {
     }
 
     public func handle(_ event: IncomingEvent, context: HandlerContext) async throws {
-        let facts = Facts(connection: context.connection, logger: context.logger, calendar: context.calendar)
+        let facts = Facts(
+            connection: context.connection, logger: context.logger, calendar: context.calendar,
+            counters: context.tally(DailyCounters.self))
         switch event.payload {
         case .customerIdentified(let identified):
             guard try await facts.firstTime("customer-identified", identified.visitId) else { return }
             let column = Self.identificationColumn(
                 classification: identified.classification, role: identified.identifiedByRole)
-            try await facts.count(
+            try facts.count(
                 column, branchID: identified.branchId, date: context.calendar.businessDate(of: identified.at))
         case .referralRouted(let routed):
             guard let branchID = routed.branchId else { return }

@@ -31,6 +31,29 @@ public struct HandlerContext {
     public let topic: String
     public let partition: Int32
     public let offset: Int64
+    /// The transaction's tallies: written once, just before the commit (shared by every event of a shared
+    /// transaction).
+    let tallies: TransactionTallies
+
+    public init(
+        connection: PostgresConnection, outbox: EventOutbox, calendar: BusinessCalendar, logger: Logger,
+        topic: String, partition: Int32, offset: Int64, tallies: TransactionTallies = TransactionTallies()
+    ) {
+        self.connection = connection
+        self.outbox = outbox
+        self.calendar = calendar
+        self.logger = logger
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.tallies = tallies
+    }
+
+    /// The transaction's tally of this type (``TransactionTally``), created on first use and written just before the
+    /// commit.
+    public func tally<Tally: TransactionTally>(_ type: Tally.Type) -> Tally {
+        tallies.tally(type)
+    }
 }
 
 /// A well-formed event that the service cannot accept, with a reason a person can act on.

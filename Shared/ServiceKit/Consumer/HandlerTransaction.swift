@@ -33,9 +33,11 @@ public enum HandlerTransaction {
                     eventID: event.id, eventType: event.type, record: source, outcome: .processed, on: connection,
                     logger: logger)
             else { return false }
+            let tallies = TransactionTallies()
             let emitted = try await handle(
                 event, source: source, handler: handler, serviceName: serviceName, calendar: calendar,
-                on: connection, logger: logger)
+                tallies: tallies, on: connection, logger: logger)
+            try await tallies.write(on: connection, logger: logger)
             try await OutboxMessage.insert(emitted, on: connection, logger: logger)
             return true
         }
@@ -72,6 +74,7 @@ public enum HandlerTransaction {
                 events.map { (eventID: $0.event.id, eventType: $0.event.type, record: $0.source) }, on: connection,
                 logger: logger)
             var emitted: [OutboxMessage] = []
+            let tallies = TransactionTallies()
             var handled: [Bool] = []
             handled.reserveCapacity(events.count)
             for (event, source, logger) in events {
@@ -83,11 +86,13 @@ public enum HandlerTransaction {
                 }
                 emitted += try await handle(
                     event, source: source, handler: handler, serviceName: serviceName, calendar: calendar,
-                    on: connection, logger: logger)
+                    tallies: tallies, on: connection, logger: logger)
                 handled.append(true)
             }
             // Events the time limit left out run in a later transaction: their claims must not commit.
             try await Inbox.release(pending, on: connection, logger: logger)
+            // Figures the handlers added up (hot counter rows): written last, so their locks last only for the commit.
+            try await tallies.write(on: connection, logger: logger)
             try await OutboxMessage.insert(emitted, on: connection, logger: logger)
             return handled
         }
@@ -97,14 +102,14 @@ public enum HandlerTransaction {
     /// caller to write to the outbox.
     private static func handle(
         _ event: IncomingEvent, source: RecordSource, handler: any EventHandling, serviceName: String,
-        calendar: BusinessCalendar, on connection: PostgresConnection, logger: Logger
+        calendar: BusinessCalendar, tallies: TransactionTallies, on connection: PostgresConnection, logger: Logger
     ) async throws -> [OutboxMessage] {
         let outbox = EventOutbox(
             source: "concierge/\(serviceName)", causationID: event.id,
             correlationID: event.correlationID ?? event.id, calendar: calendar)
         let context = HandlerContext(
             connection: connection, outbox: outbox, calendar: calendar, logger: logger, topic: source.topic,
-            partition: source.partition, offset: source.offset)
+            partition: source.partition, offset: source.offset, tallies: tallies)
         try await handler.handle(event, context: context)
         // Tests only: a transaction that never ends. Passed once per event on both paths, so `hang-in-handler:N`
         // hangs at the Nth event whatever the transactions' boundaries.

@@ -102,35 +102,41 @@ public struct RecordProcessor: Sendable {
     /// transaction commits what it has and the rest of the run starts the next one. If that transaction fails for
     /// any reason (an event the handler rejects, a lock it cannot get within 200 ms, the database gone), nothing of
     /// it stays and its events run again one by one through ``process(_:)``, with its retries and dead letters.
-    /// Every other record (undecodable, unknown, on the wrong topic, of a type not handled) goes through
-    /// ``process(_:)`` directly and ends the run before it.
+    ///
+    /// Well-formed events of a type this service does not act on stay in the run (they are acknowledged as
+    /// ``Outcome/ignored`` where they stand, with no statement): a topic's event types come interleaved per key
+    /// (`visit-routed`, `customer-identified`, `referral-requested` of one visit), and ending the run at each
+    /// ignored one left most runs a single event long. Every other record (undecodable, unknown, on the wrong topic)
+    /// goes through ``process(_:)`` directly and ends the run before it.
     public func process(inOrder records: [KafkaRecord]) async -> [Outcome] {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(records.count)
         var index = records.startIndex
         while index < records.endIndex {
-            var run: [(record: KafkaRecord, event: IncomingEvent)] = []
+            var run: [RunEntry] = []
+            var handledInRun = 0
             var next = index
-            while transactionBatch > 1, next < records.endIndex, run.count < transactionBatch,
-                let event = batchable(records[next])
+            while transactionBatch > 1, next < records.endIndex, handledInRun < transactionBatch,
+                let entry = runEntry(records[next])
             {
-                run.append((records[next], event))
+                run.append(entry)
+                if entry.handled { handledInRun += 1 }
                 next += 1
             }
-            if run.count > 1 {
+            if handledInRun > 1 {
                 // A transaction covers a prefix of what is left when the time limit ends it early; the next one
                 // takes the rest, without decoding it again.
                 var rest = run[...]
-                while !rest.isEmpty, let done = await runShared(Array(rest)) {
+                while rest.contains(where: \.handled), let done = await runShared(rest) {
                     outcomes += done
                     index += done.count
                     rest = rest.dropFirst(done.count)
                 }
                 if rest.isEmpty { continue }
             }
-            // One by one: a record that cannot share a transaction, or what is left of a run whose shared
-            // transaction failed.
-            let singles = run.count > 1 ? Array(records[index..<next]) : [records[index]]
+            // One by one: a record that cannot share a transaction, a run with one handled event at most, or what
+            // is left of a run whose shared transaction failed.
+            let singles = run.isEmpty ? [records[index]] : Array(records[index..<next])
             for record in singles {
                 let outcome = await process(record)
                 outcomes.append(outcome)
@@ -141,24 +147,32 @@ public struct RecordProcessor: Sendable {
         return outcomes
     }
 
-    /// The event, if the record may share a transaction: it decodes, belongs on its topic and is handled here.
-    private func batchable(_ record: KafkaRecord) -> IncomingEvent? {
-        guard let event = try? EventCatalog.decode(record.value),
-            EventCatalog.eventTypes(onTopic: record.topic).contains(event.type),
-            handler.handledEventTypes.contains(event.type)
-        else { return nil }
-        return event
+    /// A record of a run: well-formed, on its topic, and `handled` here or to be acknowledged as ignored.
+    struct RunEntry {
+        var record: KafkaRecord
+        var event: IncomingEvent
+        var handled: Bool
     }
 
-    /// One transaction for the run, or for its first events when `transactionTime` runs out: the outcomes of those
-    /// events, at least one; `nil` (and nothing written, nothing counted) when it failed.
-    private func runShared(_ run: [(record: KafkaRecord, event: IncomingEvent)]) async -> [Outcome]? {
+    /// The record as a run entry, if it may stay in a run: it decodes and belongs on its topic.
+    private func runEntry(_ record: KafkaRecord) -> RunEntry? {
+        guard let event = try? EventCatalog.decode(record.value),
+            EventCatalog.eventTypes(onTopic: record.topic).contains(event.type)
+        else { return nil }
+        return RunEntry(record: record, event: event, handled: handler.handledEventTypes.contains(event.type))
+    }
+
+    /// One transaction for the run's handled events, or for its first ones when `transactionTime` runs out: the
+    /// outcomes of a prefix of the run (up to the first handled event the transaction did not reach; at least one
+    /// handled event); `nil` (and nothing written, nothing counted) when it failed.
+    private func runShared(_ run: ArraySlice<RunEntry>) async -> [Outcome]? {
         let started = ContinuousClock.now
-        let events = run.map { record, event in
+        let events = run.filter(\.handled).map { entry in
             (
-                event: event,
-                source: RecordSource(topic: record.topic, partition: record.partition, offset: record.offset),
-                logger: eventLogger(event, record)
+                event: entry.event,
+                source: RecordSource(
+                    topic: entry.record.topic, partition: entry.record.partition, offset: entry.record.offset),
+                logger: eventLogger(entry.event, entry.record)
             )
         }
         let handled: [Bool]
@@ -171,20 +185,33 @@ public struct RecordProcessor: Sendable {
         } catch {
             logger.debug(
                 "a shared event transaction failed; its events run one by one",
-                metadata: ["events": "\(run.count)", "error": "\(FailureKind.summary(error))"])
+                metadata: ["events": "\(events.count)", "error": "\(FailureKind.summary(error))"])
             return nil
         }
         FaultPoint.afterHandlerCommit.pass()  // tests only: SIGKILL between commit and offset store
         let each = (ContinuousClock.now - started) / max(1, handled.count)
-        return zip(run, handled).map { item, processed -> Outcome in
-            metrics.consumed(topic: item.record.topic, type: item.event.type)
-            metrics.handlerDuration(each, topic: item.record.topic)
-            guard processed else {
-                metrics.duplicate(topic: item.record.topic)
-                return .duplicate
+        var outcomes: [Outcome] = []
+        var reached = handled[...]
+        for entry in run {
+            let topic = entry.record.topic
+            guard entry.handled else {
+                metrics.consumed(topic: topic, type: entry.event.type)
+                metrics.ignored(topic: topic)
+                outcomes.append(.ignored)
+                continue
             }
-            return .processed
+            // The first handled event the transaction did not reach: it and what follows run in the next one.
+            guard let processed = reached.popFirst() else { break }
+            metrics.consumed(topic: topic, type: entry.event.type)
+            metrics.handlerDuration(each, topic: topic)
+            if processed {
+                outcomes.append(.processed)
+            } else {
+                metrics.duplicate(topic: topic)
+                outcomes.append(.duplicate)
+            }
         }
+        return outcomes
     }
 
     /// The service logger with the event's id and type and the record's position as metadata.
