@@ -1,6 +1,7 @@
-import Events
 import Foundation
 import Testing
+
+@testable import Events
 
 // MARK: - CredentialFieldTests
 
@@ -28,6 +29,39 @@ struct CredentialFieldTests {
         ])
     func allowed(name: String) {
         #expect(!CredentialFields.isForbidden(name))
+    }
+
+    @Test("H-07 the ASCII path judges every name as the general rules do (50,000 generated names near the rules' edges, and the lists above)")
+    func asciiPathAgrees() {
+        // Pieces of the forbidden words in both cases, single letters, the separators and a digit: names near every
+        // rule's edge.
+        let alphabet = [
+            "pin", "PIN", "Pin", "pIn", "pass", "word", "Password", "passwd", "cvv", "CVV", "certificate", "Cert",
+            "ificate", "otp", "atm", "ATM", "pwd", "_", "-", " ", "x", "X", "a", "1", "hair", "ping", "P", "i", "n",
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var names = [
+            "password", "loginPIN", "ATMPin", "pinBlock", "hairpin", "TRADINGPIN", "cvvCheckedAt", "eBankingCertificate",
+            "", "_", "P", "pin_", "-pin", "PINs", "aPINb", "PiN", "xPIN", "xPINy", "XPINY", "pin1", "1pin",
+        ]
+        for _ in 0..<50_000 {
+            names.append((0..<next(6)).map { _ in alphabet[next(alphabet.count)] }.joined())
+        }
+        var disagreements: [String] = []
+        for name in names where CredentialFields.isForbidden(name) != CredentialFields.isForbidden(unicode: name) {
+            disagreements.append(name)
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(20))")
+        // Both paths flag a fair share of the generated names: the generator reaches the rules.
+        let flagged = names.filter { CredentialFields.isForbidden($0) }.count
+        #expect(flagged > 5_000)
+        // A name that is not ASCII takes the general path.
+        #expect(CredentialFields.isForbidden("密码password"))
+        #expect(!CredentialFields.isForbidden("客户编号"))
     }
 
     @Test("H-07 a PIN field anywhere in data is rejected, even inside arrays")

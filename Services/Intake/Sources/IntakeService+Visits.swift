@@ -33,15 +33,6 @@ extension IntakeService {
     // MARK: - Arrivals
 
     func handleArrival(_ visit: VisitArrived.V1, eventID: String, context: HandlerContext) async throws {
-        let known = try await context.connection.query(
-            "SELECT 1 FROM visits WHERE visit_id = \(visit.visitId)", logger: context.logger
-        ).collect()
-        guard known.isEmpty else {
-            // The same visit sent again under a new event id: the first arrival stands.
-            context.logger.notice("visit already recorded; arrival ignored", metadata: ["visit.id": "\(visit.visitId)"])
-            return
-        }
-
         // Signals raised before the arrival reached us (a front end publishing out of order) count too, in order.
         let earlier = try await storedSignals(visitID: visit.visitId, context: context)
         let onArrival = (visit.signals ?? []).map {
@@ -69,35 +60,51 @@ extension IntakeService {
             result = next
         }
 
-        let wealthService = settings.hasWealthService(visit.branchId)
-        let routing = VisitRouting.route(
-            purpose: visit.purpose, level: .standard, largeCash: result.largeCash, wealthService: wealthService)
+        // The visit as it was before the assessment (standard, routed) and what the assessment makes of it: the row
+        // is written once, as it ends up.
+        let arrived = VisitState(
+            visitID: visit.visitId, branchID: visit.branchId, customerID: customerID, purpose: visit.purpose,
+            amount: visit.amount, cardTier: cardTier, status: "routed", level: .standard, referralID: nil,
+            zone: "", priority: false)
+        let change = decide(result, for: arrived, by: identifier, arrival: true, now: context.calendar.now())
+        let identified = change.identified
         let phone = try visit.contactPhone.map { try cipher.seal($0, context: Self.phoneContext(visit.visitId)) }
         let businessDate = context.calendar.businessDate(of: visit.arrivedAt)
-        try await context.connection.query(
+        let inserted = try await context.connection.query(
             """
             INSERT INTO visits (visit_id, branch_id, customer_id, purpose, arrived_at, business_date, recorded_by,
                 recorded_by_role, card_tier, amount, ticket, large_cash, zone, priority, routing_reason,
-                classification, status, contact_phone_key_id, contact_phone_ciphertext, source_event_id)
+                classification, tier, basis, reasons, identified_by, identified_by_role, identified_at, status,
+                referral_id, referral_requested_at, designated_centre_id, contact_phone_key_id,
+                contact_phone_ciphertext, source_event_id)
             VALUES (\(visit.visitId), \(visit.branchId), \(customerID), \(visit.purpose.rawValue),
                 \(visit.arrivedAt.date), \(businessDate.description)::date, \(visit.recordedBy),
                 \(visit.recordedByRole?.rawValue), \(cardTier), \(visit.amount?.decimalString)::numeric,
-                \(visit.ticket), \(result.largeCash), \(routing.zone.rawValue), \(routing.priority), \(routing.reason),
-                'standard', 'routed', \(phone?.keyID), \(phone.map { ByteBuffer(bytes: $0.bytes) }), \(eventID))
+                \(visit.ticket), \(result.largeCash), \(change.routing.zone.rawValue), \(change.routing.priority),
+                \(change.routing.reason), \(identified?.classification.rawValue ?? "standard"),
+                \(identified?.tier?.rawValue), \(identified?.basis.rawValue), \(identified?.reasons ?? []),
+                \(identified?.by.staffID), \(identified?.by.role?.rawValue), \(identified?.at.date),
+                \(identified?.opensReferral == true ? "referral_requested" : "routed"),
+                \(identified?.opensReferral == true ? identified?.referralID : nil),
+                \(identified?.opensReferral == true ? identified?.at.date : nil), \(identified?.centre),
+                \(phone?.keyID), \(phone.map { ByteBuffer(bytes: $0.bytes) }), \(eventID))
+            ON CONFLICT (visit_id) DO NOTHING
+            RETURNING 1
             """,
-            logger: context.logger)
+            logger: context.logger
+        ).collect()
+        guard !inserted.isEmpty else {
+            // The same visit sent again under a new event id: the first arrival stands.
+            context.logger.notice("visit already recorded; arrival ignored", metadata: ["visit.id": "\(visit.visitId)"])
+            return
+        }
         for (index, raised) in onArrival.enumerated() {
             try await storeSignal(
                 eventID: "\(eventID)#\(index)", visitID: visit.visitId, branchID: visit.branchId,
                 identifier: Identifier(staffID: visit.recordedBy, role: visit.recordedByRole, at: visit.arrivedAt),
                 raised: raised, customerID: nil, cardTier: nil, context: context)
         }
-
-        let state = VisitState(
-            visitID: visit.visitId, branchID: visit.branchId, customerID: customerID, purpose: visit.purpose,
-            amount: visit.amount, cardTier: cardTier, status: "routed", level: .standard, referralID: nil,
-            zone: routing.zone.rawValue, priority: routing.priority)
-        try await apply(result, to: state, by: identifier, eventID: eventID, context: context, arrival: true)
+        try await announce(change, of: arrived, eventID: eventID, profile: facts.profile, context: context)
     }
 
     // MARK: - Signals
@@ -130,7 +137,9 @@ extension IntakeService {
             cardTier: state.cardTier, purpose: state.purpose, amount: state.amount,
             signals: try await storedSignals(visitID: state.visitID, context: context).map(\.raised))
         let result = Identification.assess(facts, settings: settings)
-        try await apply(result, to: state, by: identifier, eventID: eventID, context: context, arrival: false)
+        let change = decide(result, for: state, by: identifier, arrival: false, now: context.calendar.now())
+        try await update(state, to: change, largeCash: result.largeCash, context: context)
+        try await announce(change, of: state, eventID: eventID, profile: facts.profile, context: context)
     }
 
     struct StoredSignal {
@@ -200,95 +209,146 @@ extension IntakeService {
 
     // MARK: - Identification, register and referral
 
-    /// Applies an assessment to a visit: moves it up (never down), records the identification in the register,
-    /// emits `customer-identified`, requests the visit's one referral while the customer is still there, and
-    /// emits `visit-routed` whenever the zone or priority changes (always on arrival).
-    private func apply(
-        _ result: Identification.Result, to state: VisitState, by identifier: Identifier, eventID: String,
-        context: HandlerContext, arrival: Bool
-    ) async throws {
-        let now = context.calendar.now()
+    /// What an assessment changes in a visit (``decide(_:for:by:arrival:now:)``).
+    struct VisitChange {
+        /// Where the visit is served now.
+        var routing: VisitRouting.Decision
+        /// Whether `visit-routed` is announced: always on arrival, and whenever an open visit's zone or priority
+        /// changes.
+        var announcesRouting: Bool
+        /// The identification, when the visit moves up.
+        var identified: Identified?
+    }
+
+    /// A visit moving up to potential or VIP.
+    struct Identified {
+        var classification: Classification
+        var tier: Tier?
+        var basis: IdentificationBasis
+        var reasons: [String]
+        var by: Identifier
+        /// When the customer was identified (never later than now: a front end's clock may run ahead).
+        var at: Timestamp
+        /// Whether this identification requests the visit's one referral (C-03), while the customer is there.
+        var opensReferral: Bool
+        var referralID: UUID?
+        /// The designated centre whose managers take the referral of an outlet without wealth service (C-08).
+        var centre: String?
+    }
+
+    /// Decides what an assessment does to a visit: it only ever moves up (standard → potential → VIP), is routed
+    /// by its level, and requests its one referral when it is first identified while still open. Nothing is written.
+    func decide(
+        _ result: Identification.Result, for state: VisitState, by identifier: Identifier, arrival: Bool,
+        now: Timestamp
+    ) -> VisitChange {
         let isOpen = ["routed", "referral_requested", "referral_routed"].contains(state.status)
-        let level = max(result.level, state.level)
         let routing = VisitRouting.route(
-            purpose: state.purpose, level: level, largeCash: result.largeCash,
+            purpose: state.purpose, level: max(result.level, state.level), largeCash: result.largeCash,
             wealthService: settings.hasWealthService(state.branchID))
-        if arrival || (isOpen && (routing.zone.rawValue != state.zone || routing.priority != state.priority)) {
+        var change = VisitChange(
+            routing: routing,
+            announcesRouting: arrival
+                || (isOpen && (routing.zone.rawValue != state.zone || routing.priority != state.priority)),
+            identified: nil)
+        guard result.level > state.level, let classification = result.classification, let basis = result.basis else {
+            return change
+        }
+        let opensReferral = state.referralID == nil && isOpen
+        change.identified = Identified(
+            classification: classification, tier: result.tier, basis: basis, reasons: result.reasons, by: identifier,
+            at: identifier.at.millisecondsSinceEpoch <= now.millisecondsSinceEpoch ? identifier.at : now,
+            opensReferral: opensReferral, referralID: opensReferral ? UUID() : state.referralID,
+            centre: opensReferral ? settings.designatedCentres[state.branchID] : nil)
+        return change
+    }
+
+    /// Writes a signal's change to the stored visit (the arrival writes its row once, with the change in it).
+    private func update(_ state: VisitState, to change: VisitChange, largeCash: Bool, context: HandlerContext)
+        async throws
+    {
+        if change.announcesRouting {
             try await context.connection.query(
                 """
-                UPDATE visits SET zone = \(routing.zone.rawValue), priority = \(routing.priority),
-                    routing_reason = \(routing.reason), large_cash = large_cash OR \(result.largeCash)
+                UPDATE visits SET zone = \(change.routing.zone.rawValue), priority = \(change.routing.priority),
+                    routing_reason = \(change.routing.reason), large_cash = large_cash OR \(largeCash)
                 WHERE visit_id = \(state.visitID)
                 """,
                 logger: context.logger)
-            try context.outbox.emit(
-                VisitRouted.V1(
-                    visitId: state.visitID, branchId: state.branchID, customerId: state.customerID, zone: routing.zone,
-                    priority: routing.priority, reason: routing.reason, purpose: state.purpose, at: now),
-                time: now, subject: state.subject)
         }
-        guard result.level > state.level, let classification = result.classification, let basis = result.basis else {
-            return
-        }
-
-        // The wait starts when the customer was identified, never later than now (a front end's clock may run
-        // ahead).
-        let identifiedAt =
-            identifier.at.millisecondsSinceEpoch <= now.millisecondsSinceEpoch ? identifier.at : now
-        let opensReferral = state.referralID == nil && isOpen
-        let referralID = opensReferral ? UUID() : state.referralID
-        let centre = opensReferral ? settings.designatedCentres[state.branchID] : nil
+        guard let identified = change.identified else { return }
         try await context.connection.query(
             """
-            UPDATE visits SET classification = \(classification.rawValue), tier = \(result.tier?.rawValue),
-                basis = \(basis.rawValue), reasons = \(result.reasons), identified_by = \(identifier.staffID),
-                identified_by_role = \(identifier.role?.rawValue), identified_at = \(identifiedAt.date)
+            UPDATE visits SET classification = \(identified.classification.rawValue), tier = \(identified.tier?.rawValue),
+                basis = \(identified.basis.rawValue), reasons = \(identified.reasons),
+                identified_by = \(identified.by.staffID), identified_by_role = \(identified.by.role?.rawValue),
+                identified_at = \(identified.at.date)
             WHERE visit_id = \(state.visitID)
             """,
             logger: context.logger)
-        if opensReferral, let referralID {
+        if identified.opensReferral, let referralID = identified.referralID {
             try await context.connection.query(
                 """
                 UPDATE visits SET status = 'referral_requested', referral_id = \(referralID),
-                    referral_requested_at = \(identifiedAt.date), designated_centre_id = \(centre)
+                    referral_requested_at = \(identified.at.date), designated_centre_id = \(identified.centre)
                 WHERE visit_id = \(state.visitID)
                 """,
                 logger: context.logger)
         }
+    }
+
+    /// Records the identification in the register and announces the change: `visit-routed`, `customer-identified`,
+    /// and `referral-requested` when it opens the referral.
+    /// - Parameter profile: the customer's profile as the assessment read it (its assets go with an identification
+    ///   by assets).
+    private func announce(
+        _ change: VisitChange, of state: VisitState, eventID: String, profile: Identification.Profile?,
+        context: HandlerContext
+    ) async throws {
+        let now = context.calendar.now()
+        if change.announcesRouting {
+            try context.outbox.emit(
+                VisitRouted.V1(
+                    visitId: state.visitID, branchId: state.branchID, customerId: state.customerID,
+                    zone: change.routing.zone, priority: change.routing.priority, reason: change.routing.reason,
+                    purpose: state.purpose, at: now),
+                time: now, subject: state.subject)
+        }
+        guard let identified = change.identified else { return }
         try await context.connection.query(
             """
             INSERT INTO identifications (identification_id, visit_id, branch_id, business_date, customer_id,
                 customer_key, classification, tier, basis, reasons, identified_by, identified_by_role, identified_at,
                 referral_id, designated_centre_id, source_event_id)
             VALUES (\(UUID()), \(state.visitID), \(state.branchID),
-                \(context.calendar.businessDate(of: identifiedAt).description)::date, \(state.customerID),
-                \(state.customerID ?? "visit/\(state.visitID)"), \(classification.rawValue), \(result.tier?.rawValue),
-                \(basis.rawValue), \(result.reasons), \(identifier.staffID), \(identifier.role?.rawValue),
-                \(identifiedAt.date), \(referralID), \(centre), \(eventID))
+                \(context.calendar.businessDate(of: identified.at).description)::date, \(state.customerID),
+                \(state.customerID ?? "visit/\(state.visitID)"), \(identified.classification.rawValue),
+                \(identified.tier?.rawValue), \(identified.basis.rawValue), \(identified.reasons),
+                \(identified.by.staffID), \(identified.by.role?.rawValue), \(identified.at.date),
+                \(identified.referralID), \(identified.centre), \(eventID))
             ON CONFLICT (visit_id, classification) DO NOTHING
             """,
             logger: context.logger)
-        let profile = basis == .aum ? try await loadProfile(state.customerID, on: context.connection, logger: context.logger) : nil
         try context.outbox.emit(
             CustomerIdentified.V1(
                 visitId: state.visitID, branchId: state.branchID, customerId: state.customerID,
-                classification: classification, tier: result.tier, basis: basis, reasons: result.reasons,
-                identifiedBy: identifier.staffID, identifiedByRole: identifier.role, at: identifiedAt,
-                aumDailyAvg: profile?.aumDailyAvg),
+                classification: identified.classification, tier: identified.tier, basis: identified.basis,
+                reasons: identified.reasons, identifiedBy: identified.by.staffID, identifiedByRole: identified.by.role,
+                at: identified.at, aumDailyAvg: identified.basis == .aum ? profile?.aumDailyAvg : nil),
             time: now, subject: state.subject)
         context.logger.info(
             "customer identified",
             metadata: [
                 "visit.id": "\(state.visitID)", "branch.id": "\(state.branchID)",
-                "classification": "\(classification.rawValue)", "basis": "\(basis.rawValue)",
-                "identified.by.role": "\(identifier.role?.rawValue ?? "unknown")",
+                "classification": "\(identified.classification.rawValue)", "basis": "\(identified.basis.rawValue)",
+                "identified.by.role": "\(identified.by.role?.rawValue ?? "unknown")",
             ])
-        guard opensReferral, let referralID else { return }
+        guard identified.opensReferral, let referralID = identified.referralID else { return }
         try context.outbox.emit(
             ReferralRequested.V1(
                 referralId: referralID.uuidString.lowercased(), visitId: state.visitID, branchId: state.branchID,
-                customerId: state.customerID, classification: classification, tier: result.tier,
-                requestedAt: identifiedAt, designatedCentreId: centre),
+                customerId: state.customerID, classification: identified.classification, tier: identified.tier,
+                requestedAt: identified.at, designatedCentreId: identified.centre),
             time: now, subject: state.subject)
     }
 
