@@ -204,4 +204,26 @@ struct SharedTransactionTests {
             try await Self.expectCount(client, "SELECT count(*)::int FROM inbox WHERE outcome = 'processed'", 8)
         }
     }
+
+    @Test("H-06 ids are claimed ahead in chunks: an event published twice in different chunks of one run is handled once, for its first record; runs longer than a chunk, time-limited or not, handle every event once")
+    func claimedInChunks() async throws {
+        try await withProcessor(transactionBatch: 100) { processor, client in
+            // 40 records: evt-V3 again at position 30, two chunks later.
+            var visits = (0..<40).map { "V\($0)" }
+            visits[3] = "V3#a"
+            visits[30] = "V3#b"
+            let outcomes = await processor.process(inOrder: Self.records(visits))
+            #expect(outcomes == (0..<40).map { $0 == 30 ? .duplicate : .processed })
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 39)
+            try await Self.expectCount(client, "SELECT count(DISTINCT txid)::int FROM seen", 1)
+            try await Self.expectCount(client, "SELECT kafka_offset::int FROM inbox WHERE event_id = 'evt-V3'", 3)
+        }
+        try await withProcessor(transactionBatch: 100, transactionTime: .milliseconds(50)) { processor, client in
+            let outcomes = await processor.process(inOrder: Self.records((0..<40).map { "SLOW\($0)" }))
+            #expect(outcomes == Array(repeating: .processed, count: 40))
+            try await Self.expectCount(client, "SELECT count(*)::int FROM seen", 40)
+            // Every claim that committed is an event handled: none left over from a chunk the time limit cut.
+            try await Self.expectCount(client, "SELECT count(*)::int FROM inbox", 40)
+        }
+    }
 }

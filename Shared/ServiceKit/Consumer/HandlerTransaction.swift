@@ -21,6 +21,11 @@ public struct RecordSource: Sendable, Hashable {
 /// The consumer loop runs every event through this; tests call it directly to drive a service's handler exactly
 /// as the consumer would.
 public enum HandlerTransaction {
+    /// How many events of a shared transaction one claim statement covers. Claimed ahead in chunks rather than all
+    /// at once, a transaction whose time runs out releases at most the rest of its last chunk: under load most end
+    /// on their time limit, and claiming all of a 100-event run wrote and then deleted most of its inbox rows.
+    static let claimChunk = 16
+
     /// - Returns: `false` when the event id was already in the inbox and nothing was done.
     @discardableResult
     public static func run(
@@ -46,7 +51,8 @@ public enum HandlerTransaction {
     /// Several events of one partition, in order, in one transaction: each claims its id in the inbox, runs the
     /// handler and writes what it emitted, exactly as ``run(_:handler:client:serviceName:calendar:source:logger:)``
     /// does for one; a later event sees what the earlier ones wrote. Any error rolls all of them back. The claims
-    /// are one statement at the start and the emitted events one statement at the end, in the events' order.
+    /// are claimed ahead in chunks of ``claimChunk`` ids per statement, and the emitted events written in one statement
+    /// at the end, in the events' order.
     ///
     /// A lock the transaction cannot get within `lockWait` fails it (`lock_timeout`, SQLSTATE 55P03): a shared
     /// transaction holds every lock its events take until it commits, so two of them (two partitions, two instances)
@@ -68,17 +74,23 @@ public enum HandlerTransaction {
             try await connection.query(
                 "SET LOCAL lock_timeout = \(unescaped: String(max(1, lockWait.milliseconds)))", logger: logger)
             let started = ContinuousClock.now
-            // One statement claims every id, and one writes every emitted event, whatever the number of events.
-            // `pending`: ids claimed now and not handled yet.
-            var pending = try await Inbox.claim(
-                events.map { (eventID: $0.event.id, eventType: $0.event.type, record: $0.source) }, on: connection,
-                logger: logger)
+            // The ids are claimed ahead, `claimChunk` events per statement; what the events emit is written in one
+            // statement at the end. `pending`: ids claimed and not handled yet.
+            var pending = Set<String>()
+            var claimedUpTo = 0
             var emitted: [OutboxMessage] = []
             let tallies = TransactionTallies()
             var handled: [Bool] = []
             handled.reserveCapacity(events.count)
-            for (event, source, logger) in events {
+            for (index, (event, source, logger)) in events.enumerated() {
                 if !handled.isEmpty, ContinuousClock.now - started >= timeLimit { break }
+                if index == claimedUpTo {
+                    claimedUpTo = min(events.count, index + claimChunk)
+                    pending.formUnion(
+                        try await Inbox.claim(
+                            events[index..<claimedUpTo].map { ($0.event.id, $0.event.type, $0.source) },
+                            on: connection, logger: logger))
+                }
                 // Claimed now, and not by an earlier record of this run with the same id.
                 guard pending.remove(event.id) != nil else {
                     handled.append(false)

@@ -216,12 +216,16 @@ public struct RecordProcessor: Sendable {
 
     /// The service logger with the event's id and type and the record's position as metadata.
     private func eventLogger(_ event: IncomingEvent, _ record: KafkaRecord) -> Logger {
+        // Set at once: a log handler may render its metadata again on every change (swift-log's stream handler
+        // does), and this runs for every event.
         var logger = self.logger
-        logger[metadataKey: "event.id"] = "\(event.id)"
-        logger[metadataKey: "event.type"] = "\(event.type)"
-        logger[metadataKey: "kafka.topic"] = "\(record.topic)"
-        logger[metadataKey: "kafka.partition"] = "\(record.partition)"
-        logger[metadataKey: "kafka.offset"] = "\(record.offset)"
+        var metadata = logger.handler.metadata
+        metadata["event.id"] = "\(event.id)"
+        metadata["event.type"] = "\(event.type)"
+        metadata["kafka.topic"] = "\(record.topic)"
+        metadata["kafka.partition"] = "\(record.partition)"
+        metadata["kafka.offset"] = "\(record.offset)"
+        logger.handler.metadata = metadata
         return logger
     }
 
