@@ -185,6 +185,33 @@ struct ScoringTests {
         }
     }
 
+    @Test("G-01 E-03 tasks of a shared transaction are written once each before the commit: a completion read before its task-scheduled stands, a republished task-scheduled changes nothing, a task without a customer keeps none")
+    func tasksOfSharedTransactions() async throws {
+        try await ServiceHarness<ScoringService>.run { harness in
+            let due = try ts("2026-11-25T17:00:00.000+08:00")
+            func scheduled(_ id: String, customer: String?) -> TaskScheduled.V1 {
+                TaskScheduled.V1(
+                    taskId: id, customerId: customer, managerId: "WM1", kind: .followUp, dueAt: due, ruleId: "E-03",
+                    sourceEventId: "source-\(id)")
+            }
+            let completion = TaskCompleted.V1(
+                taskId: "T1", customerId: "C1", managerId: "WM1", kind: .followUp,
+                completedAt: try ts("2026-11-24T15:00:00.000+08:00"), onTime: true)
+            let processor = harness.recordProcessor(transactionBatch: 100)
+            let completed = await processor.process(inOrder: Self.records([completion]))
+            #expect(completed == [.processed])
+            let outcomes = await processor.process(
+                inOrder: Self.records([scheduled("T1", customer: "C1"), scheduled("T2", customer: nil), scheduled("T1", customer: "C1")]))
+            #expect(outcomes == [.processed, .processed, .processed])
+            let rows = try await harness.client.query(
+                "SELECT task_id, customer_id, manager_id, due_date::text, completed_at IS NOT NULL FROM tasks ORDER BY task_id"
+            ).collect().map { try $0.decode((String, String?, String?, String, Bool).self) }
+            #expect(rows.count == 2)
+            #expect(rows.first.map { $0 == ("T1", "C1", "WM1", "2026-11-25", true) } == true)
+            #expect(rows.last.map { $0 == ("T2", nil, "WM1", "2026-11-25", false) } == true)
+        }
+    }
+
     @Test("C-10 redelivered events are not counted twice")
     func redelivery() async throws {
         try await ServiceHarness<ScoringService>.run { harness in

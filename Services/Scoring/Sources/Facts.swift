@@ -22,29 +22,27 @@ struct Facts {
 
     // MARK: - C-10 counters
 
-    /// Whether this is the first time `naturalID` of `kind` is counted (a republished event counts once).
-    func firstTime(_ kind: String, _ naturalID: String) async throws -> Bool {
-        try await !connection.query(
-            """
-            INSERT INTO counted (kind, natural_id) VALUES (\(kind), \(naturalID)) ON CONFLICT DO NOTHING RETURNING 1
-            """,
-            logger: logger
-        ).collect().isEmpty
+    /// Adds one to a `branch_daily` column (a fixed name from ``ScoringService/identificationColumn``) the first
+    /// time `naturalID` of `kind` is counted (a republished event counts once), and marks the day changed for
+    /// publication. Decided and written with the transaction's other counts just before it commits.
+    func countOnce(_ kind: String, _ naturalID: String, column: String, branchID: String, date: BusinessDate) throws {
+        try tally().countOnce(.init(kind: kind, naturalID: naturalID), .branch(column, BranchDay(branchID, date)))
     }
 
-    /// Adds one to a `branch_daily` column (a fixed name from ``ScoringService/identificationColumn``) and marks the
-    /// day changed for publication; written with the transaction's other counts just before it commits.
+    /// Adds one to a `branch_daily` column (a fixed name, see ``countOnce(_:_:column:branchID:date:)``) and marks the
+    /// day changed for publication; the caller has made sure the event counts once.
     func count(_ column: String, branchID: String, date: BusinessDate) throws {
-        try tally().add(column, branchID: branchID, date: date.description)
+        try tally().add(column, to: BranchDay(branchID, date))
     }
 
-    /// A referral routed to a manager: a VIP (or, apart, a potential VIP) received that day (C-10 item 1).
-    func received(_ routed: ReferralRouted.V1, branchID: String) async throws {
-        guard try await firstTime("referral-routed", routed.referralId) else { return }
+    /// A referral routed to a manager: a VIP (or, apart, a potential VIP) received that day (C-10 item 1), once per
+    /// referral.
+    func received(_ routed: ReferralRouted.V1, branchID: String) throws {
         // The day of the walk-in (the referral's request), not of the routing, which may come later.
-        let date = calendar.businessDate(of: routed.requestedAt ?? routed.at).description
-        try tally().received(
-            managerID: routed.managerId, branchID: branchID, date: date, potential: routed.classification == .potential)
+        let day = BranchDay(branchID, calendar.businessDate(of: routed.requestedAt ?? routed.at))
+        try tally().countOnce(
+            .init(kind: "referral-routed", naturalID: routed.referralId),
+            .received(managerID: routed.managerId, day, potential: routed.classification == .potential))
     }
 
     // MARK: - Ownership, cases, tasks, contacts
@@ -99,18 +97,13 @@ struct Facts {
     }
 
     /// A reassignment may have been read first (same customer key, but a task without a customer is keyed
-    /// differently); the reassignment's manager then stands.
-    func taskScheduled(_ task: TaskScheduled.V1) async throws {
-        try await connection.query(
-            """
-            INSERT INTO tasks (task_id, customer_id, manager_id, kind, due_at, due_date)
-            VALUES (\(task.taskId), \(task.customerId), \(task.managerId), \(task.kind.rawValue), \(task.dueAt.date),
-                \(calendar.businessDate(of: task.dueAt).description)::date)
-            ON CONFLICT (task_id) DO UPDATE SET customer_id = COALESCE(tasks.customer_id, EXCLUDED.customer_id),
-                manager_id = CASE WHEN tasks.reassigned_at IS NULL THEN EXCLUDED.manager_id ELSE tasks.manager_id END,
-                kind = EXCLUDED.kind, due_at = EXCLUDED.due_at, due_date = EXCLUDED.due_date
-            """,
-            logger: logger)
+    /// differently); the reassignment's manager then stands. Written with the transaction's other scheduled tasks
+    /// just before it commits (the task writes commute, so the order does not matter).
+    func taskScheduled(_ task: TaskScheduled.V1) throws {
+        try tally().schedule(
+            .init(
+                taskID: task.taskId, customerID: task.customerId, managerID: task.managerId, kind: task.kind.rawValue,
+                dueAt: task.dueAt.date, dueDate: calendar.businessDate(of: task.dueAt).description))
     }
 
     func taskReassigned(_ task: TaskReassigned.V1) async throws {
@@ -200,9 +193,24 @@ struct Facts {
     }
 }
 
-/// The C-10 daily counters of one event transaction (`branch_daily`, `manager_daily`), added up over its events and
-/// written in two statements just before it commits, rows in key order (``TransactionTally``). Ten branches' rows
-/// are what every scoring transaction touches; written per event, they kept concurrent transactions queued.
+/// A branch's business day, the key of a `branch_daily` row.
+struct BranchDay: Hashable, Comparable {
+    var branchID: String
+    var date: String
+
+    init(_ branchID: String, _ date: BusinessDate) {
+        self.branchID = branchID
+        self.date = date.description
+    }
+
+    static func < (a: Self, b: Self) -> Bool { (a.branchID, a.date) < (b.branchID, b.date) }
+}
+
+/// What scoring's handlers write to hot rows, for one event transaction (``TransactionTally``): the C-10 daily
+/// counters (`branch_daily`, `manager_daily`), whether each counted event is new (`counted`), and the scheduled
+/// tasks (`tasks`). Added up over the transaction's events and written in at most four statements just before it
+/// commits, rows in key order; per event they were ten branches' rows that every scoring transaction touched, and
+/// one statement per counted event and per task.
 final class DailyCounters: TransactionTally {
     struct NotInEventTransaction: Error, CustomStringConvertible {
         var description: String { "daily counters are only written by event handlers" }
@@ -214,55 +222,102 @@ final class DailyCounters: TransactionTally {
         "vips_identified_other", "potential_identified", "complaints_received",
     ]
 
-    struct BranchDay: Hashable, Comparable {
-        var branchID: String
-        var date: String
-        static func < (a: Self, b: Self) -> Bool { (a.branchID, a.date) < (b.branchID, b.date) }
+    struct ManagerDay: Hashable, Comparable {
+        var day: BranchDay
+        var managerID: String
+        static func < (a: Self, b: Self) -> Bool { (a.day, a.managerID) < (b.day, b.managerID) }
     }
 
-    struct ManagerDay: Hashable, Comparable {
-        var branchID: String
-        var date: String
+    /// An event counted once (`counted`).
+    struct CountedKey: Hashable, Comparable {
+        var kind: String
+        var naturalID: String
+        static func < (a: Self, b: Self) -> Bool { (a.kind, a.naturalID) < (b.kind, b.naturalID) }
+    }
+
+    /// What a counted event adds.
+    enum Effect {
+        case branch(String, BranchDay)
+        case received(managerID: String, BranchDay, potential: Bool)
+    }
+
+    /// A `task-scheduled` as scoring keeps it.
+    struct ScheduledTask {
+        var taskID: String
+        var customerID: String?
         var managerID: String
-        static func < (a: Self, b: Self) -> Bool {
-            (a.branchID, a.date, a.managerID) < (b.branchID, b.date, b.managerID)
-        }
+        var kind: String
+        var dueAt: Date
+        var dueDate: String
     }
 
     /// Per branch day: what to add to each of ``branchColumns``, then to `version`.
-    private(set) var branches: [BranchDay: [Int]] = [:]
+    private var branches: [BranchDay: [Int]] = [:]
     /// Per manager day: VIPs and potential VIPs received.
-    private(set) var managers: [ManagerDay: (vips: Int, potentials: Int)] = [:]
+    private var managers: [ManagerDay: (vips: Int, potentials: Int)] = [:]
+    /// Counted events of this transaction, each with what it adds if it is new; the first of an id stands.
+    private var once: [CountedKey: Effect] = [:]
+    /// Scheduled tasks by id; the last of an id stands (a republished `task-scheduled` says the same).
+    private var tasks: [String: ScheduledTask] = [:]
 
     init() {}
 
-    /// One more in `column` (one of ``branchColumns``; `nil` only marks the day changed).
-    func add(_ column: String?, branchID: String, date: String) {
-        var row = branches[BranchDay(branchID: branchID, date: date)] ?? Array(repeating: 0, count: Self.branchColumns.count + 1)
+    func add(_ column: String?, to day: BranchDay) {
+        var row = branches[day] ?? Array(repeating: 0, count: Self.branchColumns.count + 1)
         if let column, let index = Self.branchColumns.firstIndex(of: column) { row[index] += 1 }
         row[Self.branchColumns.count] += 1
-        branches[BranchDay(branchID: branchID, date: date)] = row
+        branches[day] = row
     }
 
-    /// One more referral received by the manager that day; the branch's day changes with it.
-    func received(managerID: String, branchID: String, date: String, potential: Bool) {
-        let key = ManagerDay(branchID: branchID, date: date, managerID: managerID)
-        var counts = managers[key] ?? (0, 0)
-        if potential { counts.potentials += 1 } else { counts.vips += 1 }
-        managers[key] = counts
-        add(nil, branchID: branchID, date: date)
+    func countOnce(_ key: CountedKey, _ effect: Effect) {
+        if once[key] == nil { once[key] = effect }
+    }
+
+    func schedule(_ task: ScheduledTask) {
+        tasks[task.taskID] = task
+    }
+
+    private func apply(_ effect: Effect) {
+        switch effect {
+        case .branch(let column, let day):
+            add(column, to: day)
+        case .received(let managerID, let day, let potential):
+            var counts = managers[ManagerDay(day: day, managerID: managerID)] ?? (0, 0)
+            if potential { counts.potentials += 1 } else { counts.vips += 1 }
+            managers[ManagerDay(day: day, managerID: managerID)] = counts
+            add(nil, to: day)
+        }
     }
 
     func write(on connection: PostgresConnection, logger: Logger) async throws {
+        try await writeTasks(on: connection, logger: logger)
+        if !once.isEmpty {
+            // Which of the transaction's counted events are new; only those count.
+            let keys = once.keys.sorted()
+            let rows = try await connection.query(
+                """
+                INSERT INTO counted (kind, natural_id)
+                SELECT k, n FROM unnest(\(keys.map(\.kind))::text[], \(keys.map(\.naturalID))::text[])
+                    WITH ORDINALITY AS t(k, n, o)
+                ORDER BY o
+                ON CONFLICT DO NOTHING
+                RETURNING kind, natural_id
+                """,
+                logger: logger)
+            for try await (kind, naturalID) in rows.decode((String, String).self) {
+                if let effect = once[CountedKey(kind: kind, naturalID: naturalID)] { apply(effect) }
+            }
+        }
         if !managers.isEmpty {
             let keys = managers.keys.sorted()
             try await connection.query(
                 """
                 INSERT INTO manager_daily (branch_id, business_date, manager_id, vips_received, potentials_received)
-                SELECT b, d, m, v, p FROM unnest(\(keys.map(\.branchID))::text[], \(keys.map(\.date))::text[]::date[],
-                    \(keys.map(\.managerID))::text[], \(keys.map { managers[$0]!.vips })::int[],
-                    \(keys.map { managers[$0]!.potentials })::int[]) WITH ORDINALITY AS t(b, d, m, v, p, n)
-                ORDER BY n
+                SELECT b, d, m, v, p FROM unnest(\(keys.map(\.day.branchID))::text[],
+                    \(keys.map(\.day.date))::text[]::date[], \(keys.map(\.managerID))::text[],
+                    \(keys.map { managers[$0]!.vips })::int[], \(keys.map { managers[$0]!.potentials })::int[])
+                    WITH ORDINALITY AS t(b, d, m, v, p, o)
+                ORDER BY o
                 ON CONFLICT (branch_id, business_date, manager_id)
                 DO UPDATE SET vips_received = manager_daily.vips_received + EXCLUDED.vips_received,
                     potentials_received = manager_daily.potentials_received + EXCLUDED.potentials_received
@@ -279,11 +334,30 @@ final class DailyCounters: TransactionTally {
             SELECT b, d, c0, c1, c2, c3, c4, c5, c6, v FROM unnest(\(keys.map(\.branchID))::text[],
                 \(keys.map(\.date))::text[]::date[], \(column(0))::int[], \(column(1))::int[], \(column(2))::int[],
                 \(column(3))::int[], \(column(4))::int[], \(column(5))::int[], \(column(6))::int[], \(column(7))::int[])
-                WITH ORDINALITY AS t(b, d, c0, c1, c2, c3, c4, c5, c6, v, n)
-            ORDER BY n
+                WITH ORDINALITY AS t(b, d, c0, c1, c2, c3, c4, c5, c6, v, o)
+            ORDER BY o
             ON CONFLICT (branch_id, business_date)
             DO UPDATE SET \(unescaped: c.map { "\($0) = branch_daily.\($0) + EXCLUDED.\($0)" }.joined(separator: ", ")),
                 version = branch_daily.version + EXCLUDED.version
+            """,
+            logger: logger)
+    }
+
+    /// The transaction's scheduled tasks in one statement, by task id.
+    private func writeTasks(on connection: PostgresConnection, logger: Logger) async throws {
+        guard !tasks.isEmpty else { return }
+        let all = tasks.keys.sorted().map { tasks[$0]! }
+        try await connection.query(
+            """
+            INSERT INTO tasks (task_id, customer_id, manager_id, kind, due_at, due_date)
+            SELECT i, CASE WHEN known THEN c END, m, k, a, d FROM unnest(\(all.map(\.taskID))::text[],
+                \(all.map { $0.customerID ?? "" })::text[], \(all.map { $0.customerID != nil })::bool[],
+                \(all.map(\.managerID))::text[], \(all.map(\.kind))::text[], \(all.map(\.dueAt))::timestamptz[],
+                \(all.map(\.dueDate))::text[]::date[]) WITH ORDINALITY AS t(i, c, known, m, k, a, d, o)
+            ORDER BY o
+            ON CONFLICT (task_id) DO UPDATE SET customer_id = COALESCE(tasks.customer_id, EXCLUDED.customer_id),
+                manager_id = CASE WHEN tasks.reassigned_at IS NULL THEN EXCLUDED.manager_id ELSE tasks.manager_id END,
+                kind = EXCLUDED.kind, due_at = EXCLUDED.due_at, due_date = EXCLUDED.due_date
             """,
             logger: logger)
     }

@@ -55,14 +55,14 @@ public struct ScoringService: ConciergeService {
             counters: context.tally(DailyCounters.self))
         switch event.payload {
         case .customerIdentified(let identified):
-            guard try await facts.firstTime("customer-identified", identified.visitId) else { return }
             let column = Self.identificationColumn(
                 classification: identified.classification, role: identified.identifiedByRole)
-            try facts.count(
-                column, branchID: identified.branchId, date: context.calendar.businessDate(of: identified.at))
+            try facts.countOnce(
+                "customer-identified", identified.visitId, column: column, branchID: identified.branchId,
+                date: context.calendar.businessDate(of: identified.at))
         case .referralRouted(let routed):
             guard let branchID = routed.branchId else { return }
-            try await facts.received(routed, branchID: branchID)
+            try facts.received(routed, branchID: branchID)
         case .managerAssigned(let assigned):
             try await facts.owner(assigned, eventID: event.id)
         case .caseOpened(let opened):
@@ -74,7 +74,7 @@ public struct ScoringService: ConciergeService {
         case .caseReopened(let reopened):
             try await facts.caseResolved(reopened.caseId, at: nil)
         case .taskScheduled(let task):
-            try await facts.taskScheduled(task)
+            try facts.taskScheduled(task)
         case .taskReassigned(let task):
             try await facts.taskReassigned(task)
         case .taskCompleted(let task):
