@@ -22,9 +22,8 @@ extension EngagementService {
         let subject = TaskStore.Subject(
             customerID: routed.customerId, managerID: routed.managerId, sourceEventID: eventID,
             visitID: routed.visitId, referralID: routed.referralId, branchID: routed.branchId)
-        for task in WalkInPlan.tasks(referredAt: routed.at, settings: settings, calendar: context.calendar) {
-            try await tasks.schedule(task, for: subject)
-        }
+        try await tasks.schedule(
+            WalkInPlan.tasks(referredAt: routed.at, settings: settings, calendar: context.calendar), for: subject)
         // Reports that came before the referral, in the order they happened.
         let kept = try await tasks.connection.query(
             """

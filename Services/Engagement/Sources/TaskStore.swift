@@ -75,6 +75,51 @@ struct TaskStore {
             logger: logger
         ).collect()
         guard !inserted.isEmpty else { return nil }
+        try announce(taskID, planned, dueAt: dueAt, for: subject)
+        return taskID
+    }
+
+    /// Stores several tasks of one subject, as ``schedule(_:for:)`` does one by one, in one statement when none is
+    /// a cadence task (a walk-in's three, for example); cadence tasks need the agenda's room, day by day, so a plan
+    /// with any goes one by one.
+    /// - Returns: per planned task, its new id, or `nil` when it existed already.
+    @discardableResult
+    func schedule(_ planned: [PlannedTask], for subject: Subject) async throws -> [UUID?] {
+        guard planned.count > 1, planned.allSatisfy({ $0.cadenceRole == nil }) else {
+            var ids: [UUID?] = []
+            for task in planned { ids.append(try await schedule(task, for: subject)) }
+            return ids
+        }
+        let taskIDs = planned.map { _ in UUID() }
+        let dueDates = planned.map { calendar.businessDate(of: $0.dueAt).description }
+        let rows = try await connection.query(
+            """
+            INSERT INTO tasks (task_id, customer_id, manager_id, kind, due_at, due_date, rule_id, title,
+                source_event_id, seq, visit_id, referral_id, branch_id, plan_id, cadence_role, planned_date,
+                appointment_id, case_id)
+            SELECT t.id, \(subject.customerID), \(subject.managerID), t.kind, t.due_at, t.due_date, t.rule, t.title,
+                \(subject.sourceEventID), t.seq, \(subject.visitID), \(subject.referralID), \(subject.branchID),
+                \(subject.planID), NULL, t.due_date, \(subject.appointmentID), \(subject.caseID)
+            FROM unnest(\(taskIDs)::uuid[], \(planned.map(\.kind.rawValue))::text[],
+                \(planned.map(\.dueAt.date))::timestamptz[], \(dueDates)::text[]::date[],
+                \(planned.map(\.ruleID))::text[], \(planned.map(\.title))::text[], \(planned.map(\.seq))::int[])
+                WITH ORDINALITY AS t(id, kind, due_at, due_date, rule, title, seq, o)
+            ORDER BY t.o
+            ON CONFLICT (source_event_id, kind, seq) DO NOTHING
+            RETURNING task_id
+            """,
+            logger: logger)
+        var inserted = Set<UUID>()
+        for try await taskID in rows.decode(UUID.self) { inserted.insert(taskID) }
+        return try zip(taskIDs, planned).map { taskID, task in
+            guard inserted.contains(taskID) else { return nil }
+            try announce(taskID, task, dueAt: task.dueAt, for: subject)
+            return taskID
+        }
+    }
+
+    /// Announces a new task (`task-scheduled`).
+    private func announce(_ taskID: UUID, _ planned: PlannedTask, dueAt: Timestamp, for subject: Subject) throws {
         try outbox.emit(
             TaskScheduled.V1(
                 taskId: taskID.uuidString.lowercased(), customerId: subject.customerID, managerId: subject.managerID,
@@ -82,7 +127,6 @@ struct TaskStore {
                 sourceEventId: subject.sourceEventID, visitId: subject.visitID, referralId: subject.referralID,
                 branchId: subject.branchID, title: planned.title),
             time: now, subject: Self.subject(customerID: subject.customerID, visitID: subject.visitID))
-        return taskID
     }
 
     /// The first working day from `date` on which the manager has fewer open tasks of `load` than the limit; after
