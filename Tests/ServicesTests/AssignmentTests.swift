@@ -576,4 +576,40 @@ struct AssignmentTests {
             #expect(try await scalar(harness.client, "SELECT count(*) FROM relationships") == 2)
         }
     }
+
+    @Test("D-05 D-01 a walk-in of an owned customer takes the branch lock shared: while a change of owner holds the branch, its referral waits, then goes to the new owner")
+    func routingWaitsForAChangeOfOwner() async throws {
+        try await ServiceHarness<AssignmentService>.run { harness in
+            try await roster(harness, [staff("WM001"), staff("WM002"), staff("CH1", .centreHead)])
+            let first = try await harness.deliver(referral("CX"))
+            let owner = try #require(first.payloads(ReferralRouted.V1.self).first?.managerId)
+            let other = owner == "WM001" ? "WM002" : "WM001"
+
+            // A change of owner in progress: the branch held exclusively, the relationship updated, not committed.
+            let routed = try await harness.client.withTransaction(logger: harness.context.logger) { connection in
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtext('assignment.branch'), hashtext('SH001'))",
+                    logger: harness.context.logger)
+                try await connection.query(
+                    "UPDATE relationships SET manager_id = \(other), service_team = ARRAY[\(other)] WHERE customer_id = 'CX'",
+                    logger: harness.context.logger)
+                let walkIn = Task { try await harness.deliver(referral("CX")) }
+                try await Task.sleep(for: .milliseconds(500))
+                // Still waiting for the branch: it read the old owner before the lock, and must not route by it.
+                let routedMeanwhile = try await scalar(
+                    harness.client, "SELECT count(*) FROM referrals WHERE status = 'routed'")
+                #expect(routedMeanwhile == 1)
+                return walkIn
+            }
+            let out = try await routed.value
+            #expect(out.payloads(ReferralRouted.V1.self).first?.managerId == other)
+
+            // With nothing holding the branch, owned customers' referrals are routed side by side.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await harness.deliver(referral("CX")) } }
+                try await group.waitForAll()
+            }
+            #expect(try await scalar(harness.client, "SELECT count(*) FROM referrals WHERE manager_id = \(other)") == 9)
+        }
+    }
 }
