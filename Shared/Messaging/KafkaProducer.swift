@@ -223,31 +223,36 @@ public final class KafkaProducer: Service, Sendable {
         if let headers {
             for header in record.headers {
                 header.value.withUnsafeBytes { value in
-                    _ = rd_kafka_header_add(headers, header.key, -1, value.baseAddress, value.count)
+                    _ = header.key.withCString { key in
+                        rd_kafka_header_add(headers, key, -1, value.baseAddress, value.count)
+                    }
                 }
             }
         }
         let error: OpaquePointer? = record.topic.withCString { topic in
             record.value.withUnsafeBytes { value in
                 withOptionalBytes(record.key) { key in
-                    var arguments = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: headers == nil ? 5 : 6)
-                    arguments[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    arguments[0].u.cstr = topic
-                    arguments[1].vtype = RD_KAFKA_VTYPE_VALUE
-                    arguments[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    arguments[1].u.mem.size = value.count
-                    arguments[2].vtype = RD_KAFKA_VTYPE_KEY
-                    arguments[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key?.baseAddress)
-                    arguments[2].u.mem.size = key?.count ?? 0
-                    arguments[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    arguments[3].u.i = RD_KAFKA_MSG_F_COPY
-                    arguments[4].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    arguments[4].u.ptr = opaque
-                    if let headers {
-                        arguments[5].vtype = RD_KAFKA_VTYPE_HEADERS
-                        arguments[5].u.headers = headers
+                    let count = headers == nil ? 5 : 6
+                    return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { arguments in
+                        arguments.initialize(repeating: rd_kafka_vu_t())
+                        arguments[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        arguments[0].u.cstr = topic
+                        arguments[1].vtype = RD_KAFKA_VTYPE_VALUE
+                        arguments[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        arguments[1].u.mem.size = value.count
+                        arguments[2].vtype = RD_KAFKA_VTYPE_KEY
+                        arguments[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: key?.baseAddress)
+                        arguments[2].u.mem.size = key?.count ?? 0
+                        arguments[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        arguments[3].u.i = RD_KAFKA_MSG_F_COPY
+                        arguments[4].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        arguments[4].u.ptr = opaque
+                        if let headers {
+                            arguments[5].vtype = RD_KAFKA_VTYPE_HEADERS
+                            arguments[5].u.headers = headers
+                        }
+                        return rd_kafka_produceva(handle, arguments.baseAddress, count)
                     }
-                    return rd_kafka_produceva(handle, arguments, arguments.count)
                 }
             }
         }

@@ -34,15 +34,15 @@ extension IntakeService {
 
     func handleArrival(_ visit: VisitArrived.V1, eventID: String, context: HandlerContext) async throws {
         // Signals raised before the arrival reached us (a front end publishing out of order) count too, in order.
-        let earlier = try await storedSignals(visitID: visit.visitId, context: context)
+        let (profile, earlier) = try await arrivalReads(
+            visitID: visit.visitId, customerID: visit.customerId, context: context)
         let onArrival = (visit.signals ?? []).map {
             Identification.RaisedSignal($0, amount: $0 == .largeCash ? visit.amount : nil)
         }
         var customerID = visit.customerId
         var cardTier = visit.cardTier
         var facts = Identification.Facts(
-            profile: try await loadProfile(customerID, on: context.connection, logger: context.logger),
-            cardTier: cardTier, purpose: visit.purpose, amount: visit.amount, signals: onArrival)
+            profile: profile, cardTier: cardTier, purpose: visit.purpose, amount: visit.amount, signals: onArrival)
         var result = Identification.assess(facts, settings: settings)
         var identifier = Identifier(staffID: visit.recordedBy, role: visit.recordedByRole, at: visit.arrivedAt)
         for signal in earlier {
@@ -176,16 +176,57 @@ extension IntakeService {
         for try await (staffID, role, signal, amount, at, customerID, cardTier) in rows.decode(
             (String, String?, String, String?, Date, String?, String?).self)
         {
-            guard let leadSignal = LeadSignal(rawValue: signal) else { continue }
-            signals.append(
-                StoredSignal(
-                    raised: .init(leadSignal, amount: amount.flatMap { try? Amount(parsing: $0) }),
-                    identifier: Identifier(
-                        staffID: staffID, role: role.flatMap(StaffRole.init(rawValue:)),
-                        at: context.calendar.localized(at)),
-                    customerID: customerID, cardTier: cardTier))
+            if let stored = Self.storedSignal(staffID, role, signal, amount, at, customerID, cardTier, context: context) {
+                signals.append(stored)
+            }
         }
         return signals
+    }
+
+    /// What an arrival reads, in one round trip: the customer's profile (``loadProfile(_:on:logger:)``) and the
+    /// visit's signals kept from before it arrived (``storedSignals(visitID:context:)``), in order.
+    func arrivalReads(visitID: String, customerID: String?, context: HandlerContext) async throws
+        -> (profile: Identification.Profile?, signals: [StoredSignal])
+    {
+        let rows = try await context.connection.query(
+            """
+            SELECT p.aum_daily_avg::text, p.segment_override, p.card_holder, s.staff_id, s.role, s.signal,
+                s.amount::text, s.at, s.customer_id, s.card_tier
+            FROM (SELECT 1) AS one
+            LEFT JOIN customer_profiles AS p ON p.customer_id = \(customerID)
+            LEFT JOIN visit_signals AS s ON s.visit_id = \(visitID)
+            ORDER BY s.at, s.received_at, s.event_id
+            """,
+            logger: context.logger)
+        var profile: Identification.Profile?
+        var signals: [StoredSignal] = []
+        for try await (aum, override, cardHolder, staffID, role, signal, amount, at, signalCustomer, cardTier)
+            in rows.decode((String?, String?, Bool?, String?, String?, String?, String?, Date?, String?, String?).self)
+        {
+            if profile == nil, let aum, let amount = try? Amount(parsing: aum) {
+                profile = Identification.Profile(aumDailyAvg: amount, segmentOverride: override, cardHolder: cardHolder)
+            }
+            guard let staffID, let signal, let at else { continue }
+            if let stored = Self.storedSignal(
+                staffID, role, signal, amount, at, signalCustomer, cardTier, context: context)
+            {
+                signals.append(stored)
+            }
+        }
+        return (profile, signals)
+    }
+
+    /// A `visit_signals` row as identification needs it; `nil` for a signal this version does not know.
+    private static func storedSignal(
+        _ staffID: String, _ role: String?, _ signal: String, _ amount: String?, _ at: Date, _ customerID: String?,
+        _ cardTier: String?, context: HandlerContext
+    ) -> StoredSignal? {
+        guard let leadSignal = LeadSignal(rawValue: signal) else { return nil }
+        return StoredSignal(
+            raised: .init(leadSignal, amount: amount.flatMap { try? Amount(parsing: $0) }),
+            identifier: Identifier(
+                staffID: staffID, role: role.flatMap(StaffRole.init(rawValue:)), at: context.calendar.localized(at)),
+            customerID: customerID, cardTier: cardTier)
     }
 
     private func lockVisit(_ visitID: String, context: HandlerContext) async throws -> VisitState? {

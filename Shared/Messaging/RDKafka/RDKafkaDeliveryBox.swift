@@ -11,7 +11,9 @@ final class RDKafkaDeliveryBox: Sendable {
 
     private enum State {
         case pending
-        case awaiting(CheckedContinuation<Outcome, Never>)
+        /// Unsafe rather than checked: the state machine resumes it exactly once (`complete` runs once per box and
+        /// `outcome` is awaited once), and this is per produced message.
+        case awaiting(UnsafeContinuation<Outcome, Never>)
         case completed(Outcome)
     }
 
@@ -24,7 +26,7 @@ final class RDKafkaDeliveryBox: Sendable {
 
     /// Called once, from `dr_msg_cb` (or for a failed enqueue).
     func complete(_ outcome: Outcome) {
-        let continuation: CheckedContinuation<Outcome, Never>? = state.withLock { state in
+        let continuation: UnsafeContinuation<Outcome, Never>? = state.withLock { state in
             switch state {
             case .pending:
                 state = .completed(outcome)
@@ -44,7 +46,7 @@ final class RDKafkaDeliveryBox: Sendable {
     /// Waits for the report. Not cancellable: once enqueued, the record may be written regardless, and the
     /// report arrives at the latest after `message.timeout.ms` or when the producer shuts down.
     func outcome() async -> Outcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Outcome, Never>) in
             let ready: Outcome? = state.withLock { state in
                 switch state {
                 case .pending:
