@@ -110,6 +110,9 @@ final class BenchDriver: Sendable {
         let prefix = visitPrefix(phase.name)
         let before = try await ServiceSample.all(stack)
         let lagSampler = Task { await ServiceSample.peakLag(self.stack) }
+        say(
+            "bench: \(phase.name): publishing \(phase.walkIns) walk-ins "
+                + (phase.rate.map { "at \($0) per second (about \(phase.walkIns / max(1, $0)) s)" } ?? "as fast as the producer takes them"))
         let started = ContinuousClock.now
         let published: [String: Double]
         do {
