@@ -216,7 +216,8 @@ final class DailyCounters: TransactionTally {
         var description: String { "daily counters are only written by event handlers" }
     }
 
-    /// The `branch_daily` columns a count may add to, in the order the statement binds them.
+    /// The `branch_daily` columns a count may add to, in the order the statement binds them (``write(on:logger:)``
+    /// binds seven arrays by position, `c0`–`c6`: a column added here needs its array there too).
     static let branchColumns = [
         "vips_identified_lobby", "vips_identified_cash", "vips_identified_noncash", "vips_identified_officer",
         "vips_identified_other", "potential_identified", "complaints_received",
