@@ -31,8 +31,8 @@ struct CredentialFieldTests {
         #expect(!CredentialFields.isForbidden(name))
     }
 
-    @Test("H-07 the ASCII path judges every name as the general rules do (50,000 generated names near the rules' edges, and the lists above)")
-    func asciiPathAgrees() {
+    @Test("H-07 the ASCII path judges every name as the general rules do (10,000 generated names near the rules' edges, and the lists above)")
+    func asciiPathAgrees() async {
         // Pieces of the forbidden words in both cases, single letters, the separators and a digit: names near every
         // rule's edge.
         let alphabet = [
@@ -48,17 +48,23 @@ struct CredentialFieldTests {
             "password", "loginPIN", "ATMPin", "pinBlock", "hairpin", "TRADINGPIN", "cvvCheckedAt", "eBankingCertificate",
             "", "_", "P", "pin_", "-pin", "PINs", "aPINb", "PiN", "xPIN", "xPINy", "XPINY", "pin1", "1pin",
         ]
-        for _ in 0..<50_000 {
+        for _ in 0..<10_000 {
             names.append((0..<next(6)).map { _ in alphabet[next(alphabet.count)] }.joined())
         }
         var disagreements: [String] = []
-        for name in names where CredentialFields.isForbidden(name) != CredentialFields.isForbidden(unicode: name) {
-            disagreements.append(name)
+        // The general path is slow in a debug build; the loop yields now and then so that it does not hold a thread
+        // of the cooperative pool for seconds while timing-sensitive suites run beside it (it once held one for 14 s
+        // with 50,000 names, and the stall watchdog's own check could not run).
+        for (index, name) in names.enumerated() {
+            if index % 500 == 0 { await Task.yield() }
+            if CredentialFields.isForbidden(name) != CredentialFields.isForbidden(unicode: name) {
+                disagreements.append(name)
+            }
         }
         #expect(disagreements.isEmpty, "\(disagreements.prefix(20))")
         // Both paths flag a fair share of the generated names: the generator reaches the rules.
         let flagged = names.filter { CredentialFields.isForbidden($0) }.count
-        #expect(flagged > 5_000)
+        #expect(flagged > 1_000)
         // A name that is not ASCII takes the general path.
         #expect(CredentialFields.isForbidden("密码password"))
         #expect(!CredentialFields.isForbidden("客户编号"))

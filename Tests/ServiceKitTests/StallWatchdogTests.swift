@@ -107,13 +107,18 @@ struct StallWatchdogTests {
     func runLoop() async throws {
         let stalls = Stalls()
         let watchdog = watchdog(limit: .milliseconds(100), recording: stalls)
+        // The operation hangs until the test ends it, not for a fixed time: under a full test run on two cores, CPU-
+        // bound suites can keep the cooperative pool busy for seconds, and an operation that ended by itself first
+        // would leave nothing to fire for (CI run of cb48315).
+        let (hang, release) = AsyncStream.makeStream(of: Void.self)
         let checking = Task { await watchdog.run() }
-        let hung = Task { await watchdog.guarding("hung") { try? await Task.sleep(for: .seconds(3)) } }
-        let fired = await TestHTTP.eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+        let hung = Task { await watchdog.guarding("hung") { for await _ in hang { break } } }
+        let fired = await TestHTTP.eventually(timeout: .seconds(60), interval: .milliseconds(20)) {
             stalls.all.isEmpty ? nil : true
         }
         checking.cancel()
-        hung.cancel()
+        release.finish()
+        await hung.value
         #expect(fired == true)
         #expect(stalls.all.first?.0 == "hung")
     }
