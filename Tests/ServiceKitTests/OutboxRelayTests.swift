@@ -62,7 +62,7 @@ struct OutboxRelayTests {
             #expect(records.allSatisfy { $0.key == Array("C000123".utf8) })
             #expect(records.allSatisfy { $0.headers.contains { $0.key == "ce_type" && $0.value == Array("test.event.v1".utf8) } })
             #expect(records.allSatisfy { $0.headers.contains { $0.key == "ce_source" && $0.value == Array("concierge/test".utf8) } })
-            let unsent = try await TestHTTP.eventually(timeout: .seconds(5)) { () -> Int? in
+            let unsent = try await TestHTTP.eventually(timeout: .seconds(30)) { () -> Int? in
                 let rows = try await client.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL").collect()
                 let count = try rows.first!.decode(Int.self)
                 return count == 0 ? count : nil
