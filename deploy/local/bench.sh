@@ -7,6 +7,7 @@
 #   BENCH_RATES              walk-ins per second of the fixed-rate phases (default 100,200,500,1000,2000)
 #   BENCH_PHASE_SECONDS      how long each fixed-rate phase publishes (default 20)
 #   BENCH_FLAT_OUT_WALKINS   walk-ins of the flat-out phase (default 30000; 0 leaves it out)
+#   BENCH_ANCHOR_ROUNDS      rounds of the Kafka throughput anchors, raw and wrapper taking turns (default 3)
 #   arguments                passed to `swift test`
 set -euo pipefail
 
