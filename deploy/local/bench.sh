@@ -42,7 +42,9 @@ report="$state/bench-report.md"
     echo "Rates ${BENCH_RATES:-100,200,500,1000,2000} walk-ins/s for ${BENCH_PHASE_SECONDS:-20} s each, then ${BENCH_FLAT_OUT_WALKINS:-30000} flat out."
     echo
     for part in anchors phases scale-out; do
-        if [ -f "$CONCIERGE_BENCH_OUT/$part.md" ]; then cat "$CONCIERGE_BENCH_OUT/$part.md"; echo; fi
+        # A blank line between parts: the parts end without a newline, and two tables on consecutive lines would
+        # render as one.
+        if [ -f "$CONCIERGE_BENCH_OUT/$part.md" ]; then cat "$CONCIERGE_BENCH_OUT/$part.md"; echo; echo; fi
     done
 } >"$report"
 echo "concierge: benchmark ran in ${elapsed} s; figures in .concierge/bench-report.md"
